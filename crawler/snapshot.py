@@ -1,0 +1,243 @@
+"""Page and document snapshots: what the crawl stage hands to checklist evaluation.
+
+A snapshot holds everything evaluation needs (text by scope, links, microdata,
+embedded resources, forms), so a stored crawl can be re-evaluated with another
+checklist without fetching again. The raw HTML is stored beside it (gzip) as
+evidence and for future extractors.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+from w3lib.url import safe_url_string
+
+# Elements whose text is never visible content.
+_INVISIBLE = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
+# class/id fragments that mark navigation blocks, whose text is menu text, not body text.
+_MENU_ATTR = re.compile(r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|breadcrumbs?|submenu|topmenu|sidebar-menu)(?:$|[\s_-])", re.I)
+_MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
+               "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]")
+_WS = re.compile(r"\s+")
+_URL_IN_SCRIPT = re.compile(r"""https?://[^\s"'<>()\\]+""")
+
+
+def _clean(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+@dataclass
+class Link:
+    url: str    # absolute, as found (fragment kept: '#' links matter for control checks)
+    text: str   # anchor text, or img alt / title when the anchor has no text
+
+
+@dataclass
+class FormField:
+    tag: str        # input | textarea | select
+    type: str       # input type; '' for textarea/select
+    name: str
+    required: bool
+
+
+@dataclass
+class FormInfo:
+    action: str     # absolute URL ('' when the form posts to itself)
+    method: str
+    fields: list[FormField]
+    has_submit: bool
+    submit_disabled: bool
+
+
+@dataclass
+class PageSnapshot:
+    url: str                 # final URL after redirects
+    requested_url: str
+    status: int
+    depth: int
+    referer: str | None
+    link_text: str           # text of the link that led here (empty for the start page)
+    fetched_at: str
+    content_type: str
+    encoding: str
+    encoding_note: str       # non-empty when the declared charset was wrong and the page was re-decoded
+    sha256: str              # of the raw body bytes
+    html_file: str           # gzip copy of the body, relative to the crawl folder
+    title: str = ""
+    headings: list[str] = field(default_factory=list)
+    text: str = ""           # visible text without menus (body scope)
+    main_text: str = ""      # text of the main content area (stub detection)
+    links: list[Link] = field(default_factory=list)
+    itemprops: dict[str, list[str]] = field(default_factory=dict)
+    embeds: list[str] = field(default_factory=list)   # script/iframe/embed src and URLs inside inline scripts
+    forms: list[FormInfo] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PageSnapshot":
+        d = dict(d)
+        d["links"] = [Link(**x) for x in d.get("links", [])]
+        d["forms"] = [FormInfo(**{**f, "fields": [FormField(**x) for x in f["fields"]]}) for f in d.get("forms", [])]
+        return cls(**d)
+
+
+@dataclass
+class DocumentSnapshot:
+    url: str
+    referer: str | None
+    link_text: str
+    kind: str                # pdf | docx | doc | xls | xlsx | odt | ods | rtf | jpg | png | other
+    fetched: bool            # False when only the link was recorded (off-site, oversized, failed)
+    status: int | None
+    content_type: str
+    size: int | None
+    sha256: str
+    fetched_at: str
+    title: str = ""          # document metadata title, when it has one
+    text: str = ""           # extracted text (possibly truncated)
+    note: str = ""           # Russian note: why text is missing, why it was not fetched
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DocumentSnapshot":
+        return cls(**d)
+
+
+def _text_of(el) -> str:
+    parts: list[str] = []
+
+    def walk(node):
+        if not isinstance(node.tag, str):       # comments, processing instructions
+            if node.tail:
+                parts.append(node.tail)
+            return
+        if node.tag in _INVISIBLE:
+            if node.tail:
+                parts.append(node.tail)
+            return
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            walk(child)
+        parts.append(" ")
+        if node.tail:
+            parts.append(node.tail)
+
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        walk(child)
+    return _clean("".join(parts))
+
+
+def _is_menu(el) -> bool:
+    tag = el.tag
+    if tag in ("nav", "menu") or el.get("role") == "navigation":
+        return True
+    attrs = f"{el.get('class', '')} {el.get('id', '')}"
+    if _MENU_ATTR.search(attrs):
+        return True
+    if tag in ("ul", "ol"):
+        # A list made almost only of links is a menu (Bitrix/Joomla templates rarely mark it up).
+        items = el.findall("li")
+        if len(items) >= 3:
+            total = len(_text_of(el))
+            linked = sum(len(_clean(a.text_content())) for a in el.iter("a"))
+            return total > 0 and linked >= 0.8 * total
+    return False
+
+
+def _anchor_text(a) -> str:
+    text = _clean(a.text_content())
+    if not text:
+        for img in a.iter("img"):
+            text = _clean(img.get("alt") or img.get("title") or "")
+            if text:
+                break
+    return text or _clean(a.get("title") or a.get("aria-label") or "")
+
+
+def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
+    """Fill the content fields of `snapshot` from the page's decoded HTML."""
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return snapshot
+    base = snapshot.url
+    for b in root.iter("base"):
+        if b.get("href"):
+            base = urljoin(base, b.get("href"))
+            break
+
+    title_el = root.find(".//title")
+    snapshot.title = _clean(title_el.text_content()) if title_el is not None else ""
+    snapshot.headings = [h for h in (_clean(e.text_content()) for e in root.iter("h1", "h2", "h3", "h4", "h5", "h6")) if h]
+
+    links: list[Link] = []
+    for a in root.iter("a", "area"):
+        href = (a.get("href") or "").strip()
+        if not href or href.lower().startswith(("javascript:", "data:")):
+            continue
+        links.append(Link(url=safe_url_string(urljoin(base, href)), text=_anchor_text(a)))
+    snapshot.links = links
+
+    props: dict[str, list[str]] = {}
+    for el in root.xpath("//*[@itemprop]"):
+        value = el.get("content") or el.get("href") or el.get("src") or el.text_content()
+        for name in el.get("itemprop").split():
+            props.setdefault(name, []).append(_clean(value)[:500])
+    snapshot.itemprops = props
+
+    embeds: list[str] = []
+    for el in root.iter("script", "iframe", "embed", "object"):
+        src = el.get("src") or el.get("data")
+        if src:
+            embeds.append(safe_url_string(urljoin(base, src.strip())))
+        elif el.tag == "script" and el.text:
+            embeds.extend(_URL_IN_SCRIPT.findall(el.text))
+    snapshot.embeds = embeds
+
+    forms: list[FormInfo] = []
+    for f in root.iter("form"):
+        fields = [FormField(tag=e.tag, type=(e.get("type") or "text").lower() if e.tag == "input" else "",
+                            name=e.get("name") or e.get("id") or "", required=e.get("required") is not None)
+                  for e in f.iter("input", "textarea", "select")
+                  if not (e.tag == "input" and (e.get("type") or "").lower() in ("hidden", "submit", "button", "image", "reset"))]
+        submits = [e for e in f.iter("button", "input")
+                   if (e.tag == "button" and (e.get("type") or "submit").lower() == "submit")
+                   or (e.tag == "input" and (e.get("type") or "").lower() in ("submit", "image"))]
+        action = (f.get("action") or "").strip()
+        forms.append(FormInfo(action=safe_url_string(urljoin(base, action)) if action else "",
+                              method=(f.get("method") or "get").lower(), fields=fields,
+                              has_submit=bool(submits),
+                              submit_disabled=bool(submits) and all(e.get("disabled") is not None for e in submits)))
+    snapshot.forms = forms
+
+    body = root.find("body")
+    if body is None:
+        body = root
+    for el in list(body.iter()):
+        if isinstance(el.tag, str) and el.getparent() is not None and (el.tag in _INVISIBLE or _is_menu(el)):
+            el.drop_tree()
+    snapshot.text = _text_of(body)
+
+    main = None
+    for xp in _MAIN_XPATH:
+        found = body.xpath(xp)
+        if found:
+            main = found[0]
+            break
+    if main is None:
+        for el in list(body.iter("header", "footer", "aside")):
+            el.drop_tree()
+        main = body
+    snapshot.main_text = _text_of(main)
+    return snapshot
