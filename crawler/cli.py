@@ -1,0 +1,157 @@
+"""The `nok-audit` command.
+
+    nok-audit check URL [--out DIR]      crawl a site, evaluate the checklist, write report.json/.html
+    nok-audit evaluate DIR               re-evaluate a stored crawl (another checklist), no fetching
+    nok-audit demo                       audit the demo site shipped with nok-audit (served on loopback)
+
+Exit codes: 0 audit done; 1 internal error; 2 bad input; 3 site unreachable (reports still written).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler import __version__
+from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_UNREACHABLE, BadInput,
+                           CrawlOptions, evaluate_and_report, normalise_start_url, run_crawl)
+from crawler.resolver import parse_resolve
+
+
+def _add_crawl_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-pages", type=int, default=300, help="не больше стольких страниц (по умолчанию 300)")
+    p.add_argument("--max-depth", type=int, default=5, help="глубина ссылок от главной (по умолчанию 5)")
+    p.add_argument("--max-documents", type=int, default=150, help="не больше стольких документов (по умолчанию 150)")
+    p.add_argument("--extra-host", action="append", default=[], metavar="HOST",
+                   help="ещё один адрес сайта той же организации (можно несколько раз)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="разрешить переходы на внутренние адреса (127.x, 10.x, 192.168.x …)")
+    p.add_argument("--ignore-robots", action="store_true",
+                   help="не соблюдать robots.txt (только для проверки собственного сайта)")
+    p.add_argument("--delay", type=float, default=0.5, help="пауза между запросами к сайту, с (по умолчанию 0.5)")
+    p.add_argument("--concurrency", type=int, default=2, help="одновременных запросов к сайту (по умолчанию 2)")
+    p.add_argument("--timeout", type=float, default=20.0, help="ожидание ответа на запрос, с (по умолчанию 20)")
+    p.add_argument("--time-limit", type=float, default=900.0, help="предел времени обхода сайта, с (по умолчанию 900)")
+    p.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDR",
+                   help="обращаться к HOST по адресу ADDR, минуя DNS (как curl --resolve)")
+    p.add_argument("--contact", default="", help="контактный URL оператора для заголовка User-Agent")
+    p.add_argument("--checklist", default=None, help="свой чек-лист YAML (по умолчанию встроенный social)")
+    p.add_argument("--quiet", action="store_true", help="без индикатора хода обхода")
+    p.add_argument("--verbose", action="store_true", help="подробный журнал Scrapy")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nok-audit", description="Проверка официальных сайтов организаций "
+                                     "социальной сферы для независимой оценки качества (НОК).")
+    parser.add_argument("--version", action="version", version=f"nok-audit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="проверить сайт и записать отчёты")
+    check.add_argument("url", help="адрес сайта организации")
+    check.add_argument("--out", default=None, help="папка для отчётов (по умолчанию nok-reports/<сайт>)")
+    _add_crawl_options(check)
+
+    ev = sub.add_parser("evaluate", help="заново оценить сохранённый обход (без загрузки сайта)")
+    ev.add_argument("dir", help="папка проверки (в ней подпапка crawl/)")
+    ev.add_argument("--checklist", default=None, help="чек-лист YAML")
+
+    demo = sub.add_parser("demo", help="проверить демонстрационный сайт, поставляемый с nok-audit")
+    demo.add_argument("--out", default="nok-reports/demo", help="папка для отчётов (по умолчанию nok-reports/demo)")
+    return parser
+
+
+def _options(args) -> CrawlOptions:
+    try:
+        resolve = parse_resolve(args.resolve)
+    except ValueError as exc:
+        raise BadInput(f"--resolve {exc}: ожидается HOST:АДРЕС") from None
+    for name in ("max_pages", "max_depth", "concurrency"):
+        if getattr(args, name) < 1 and not (name == "max_depth" and getattr(args, name) == 0):
+            raise BadInput(f"--{name.replace('_', '-')} должно быть положительным числом")
+    if args.delay < 0 or args.timeout <= 0 or args.time_limit <= 0:
+        raise BadInput("--delay, --timeout и --time-limit должны быть положительными")
+    return CrawlOptions(max_pages=args.max_pages, max_depth=args.max_depth, max_documents=args.max_documents,
+                        extra_hosts=args.extra_host, allow_private=args.allow_private,
+                        obey_robots=not args.ignore_robots, delay=args.delay, concurrency=args.concurrency,
+                        timeout=args.timeout, time_limit=args.time_limit, resolve=resolve, contact=args.contact,
+                        progress=not args.quiet, verbose=args.verbose)
+
+
+def _check_checklist(ref: str | None) -> None:
+    """Load the checklist before fetching anything: a typo must not cost a whole crawl."""
+    from checklists.engine import ChecklistError, load_checklist
+    try:
+        load_checklist(ref)
+    except (ChecklistError, OSError) as exc:
+        raise BadInput(f"чек-лист: {exc}") from None
+
+
+def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | None, argv: list[str]) -> int:
+    from reports.render import terminal_summary
+
+    start_url, fallback = normalise_start_url(url)
+    _check_checklist(checklist)
+    out = Path(out) if out else Path("nok-reports") / (urlsplit(start_url).hostname or "site")
+    try:
+        (out / CRAWL_SUBDIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"не удалось создать папку отчёта {out}: {exc.strerror}") from None
+    print(f"Проверка сайта {start_url}", file=sys.stderr)
+    run_crawl(start_url, out / CRAWL_SUBDIR, options, http_fallback=fallback)
+    report, json_path, html_path = evaluate_and_report(out, checklist, argv)
+    print(terminal_summary(report, json_path, html_path))
+    return EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE
+
+
+def evaluate_cmd(folder: str, checklist: str | None, argv: list[str]) -> int:
+    from reports.render import terminal_summary
+
+    out = Path(folder)
+    if not (out / CRAWL_SUBDIR / "crawl.json").exists():
+        raise BadInput(f"в папке {out} нет сохранённого обхода ({CRAWL_SUBDIR}/crawl.json)")
+    _check_checklist(checklist)
+    report, json_path, html_path = evaluate_and_report(out, checklist, argv)
+    print(terminal_summary(report, json_path, html_path))
+    return EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE
+
+
+def demo_cmd(out: str, argv: list[str]) -> int:
+    from crawler.demo import serve_demo_site
+
+    server, url = serve_demo_site()
+    try:
+        print(f"Демонстрационный сайт запущен на {url}", file=sys.stderr)
+        options = CrawlOptions(delay=0.0, concurrency=4)
+        return check(url, Path(out), options, None, argv)
+    finally:
+        server.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    command = ["nok-audit", *argv]
+    try:
+        if args.command == "check":
+            return check(args.url, args.out, _options(args), args.checklist, command)
+        if args.command == "evaluate":
+            return evaluate_cmd(args.dir, args.checklist, command)
+        if args.command == "demo":
+            return demo_cmd(args.out, command)
+    except BadInput as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("Прервано пользователем.", file=sys.stderr)
+        return EXIT_BUG
+    except Exception:
+        traceback.print_exc()
+        print("Внутренняя ошибка nok-audit: пожалуйста, сообщите о ней разработчикам (текст выше).", file=sys.stderr)
+        return EXIT_BUG
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Scrapy settings of nok-audit: polite by default, because the audited sites are small public services.
+
+The CLI overrides a few of these per run (limits, delay, User-Agent contact); `scrapy crawl audit` and
+Scrapyd use them as they are.
+"""
+from crawler import __version__
+
+BOT_NAME = "nok-audit"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+CONTACT_URL = "https://github.com/nok-audit/nok-audit"
+USER_AGENT = f"nok-audit/{__version__} (+{CONTACT_URL}; независимая оценка качества, проверка сайта)"
+
+# robots.txt is respected by default; what it forbids is recorded in the report.
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "nok-audit"
+
+# Politeness: few parallel requests per site, a delay adapted to the server's latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_DELAY_JITTER = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 10.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 20
+RETRY_TIMES = 1
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = True
+# Pages above 5 MB are skipped (request meta overrides this); documents get NOK_DOCUMENT_MAXSIZE.
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+NOK_DOCUMENT_MAXSIZE = 20 * 1024 * 1024
+
+# Breadth first: with a page budget, the sections linked from the home page matter most.
+DEPTH_LIMIT = 0          # the spider enforces --max-depth itself, to count what it skipped
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# Error responses are handled by the spider (recorded, not fatal).
+HTTPERROR_ALLOW_ALL = False
+
+TWISTED_DNS_RESOLVER = "crawler.resolver.PinnedResolver"
+NOK_RESOLVE = {}
+NOK_ALLOW_PRIVATE = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SiteScopeGuard": 40,
+    "crawler.middlewares.PrivateAddressGuard": 50,
+    "crawler.middlewares.RobotsRecorder": 60,
+    "crawler.middlewares.EncodingFixer": 950,
+}
+EXTENSIONS = {"crawler.progress.CrawlProgress": 500}
+NOK_PROGRESS = False
+ITEM_PIPELINES = {"crawler.pipelines.SnapshotPipeline": 300}
+DUPEFILTER_CLASS = "crawler.dupefilter.AuditDupeFilter"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
