@@ -93,7 +93,7 @@ def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: b
     """Crawl one site into `crawl_dir`. Runs the Twisted reactor: once per process."""
     from crawler.spiders.audit import AuditSpider
 
-    process = CrawlerProcess(crawl_settings(options), install_root_handler=True)
+    process = CrawlerProcess(crawl_settings(options))
     process.crawl(AuditSpider, url=url, out=str(crawl_dir), max_pages=options.max_pages,
                   max_depth=options.max_depth, max_documents=options.max_documents,
                   extra_hosts=",".join(options.extra_hosts), http_fallback=http_fallback)

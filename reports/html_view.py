@@ -45,6 +45,15 @@ def link(url: str | None) -> dict | None:
     return {"text": readable_url(url) if href else url, "href": href}
 
 
+def readable_host(host: str) -> str:
+    """Punycode labels decoded: xn--80aaf.xn--p1ai -> сайт.рф (unchanged when not decodable)."""
+    try:
+        return ".".join(label.encode("ascii").decode("idna") if label.lower().startswith("xn--") else label
+                        for label in host.split("."))
+    except UnicodeError:
+        return host
+
+
 def readable_url(url: str) -> str:
     """Percent-encoded Cyrillic paths and punycode hosts shown as people read them (сайт.рф/сведения).
 
@@ -53,10 +62,7 @@ def readable_url(url: str) -> str:
         parts = urlsplit(url)
         host = parts.hostname or ""
         if "xn--" in host:
-            readable_host = ".".join(label.encode("ascii").decode("idna") if label.startswith("xn--") else label
-                                     for label in host.split("."))
-            netloc = parts.netloc.replace(host, readable_host)
-            parts = parts._replace(netloc=netloc)
+            parts = parts._replace(netloc=parts.netloc.lower().replace(host, readable_host(host)))
         text = unquote(urlunsplit(parts), errors="replace")
     except (ValueError, UnicodeError):
         return url
@@ -64,6 +70,10 @@ def readable_url(url: str) -> str:
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
         return url
     return text
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def build_view(report: dict) -> dict:
@@ -79,7 +89,7 @@ def build_view(report: dict) -> dict:
             "name": site_name,
             "start": link(site["start_url"]),
             "final": link(final),
-            "hosts": ", ".join(site["hosts"]),
+            "hosts": ", ".join(readable_host(h) for h in site["hosts"]),
         },
         "generated": format_time(report["generated_at"]),
         "tool": f'{report["tool"]["name"]} {report["tool"]["version"]}',
@@ -88,8 +98,7 @@ def build_view(report: dict) -> dict:
         "command": shlex.join(report["command"]),
         "crawl_status": {
             "css": CRAWL_STATUS_CSS[crawl["status"]],
-            "title": labels.CRAWL_STATUS_TITLE[crawl["status"]],
-            "text": crawl["status_text"],
+            "text": capitalized(crawl["status_text"]),
         },
         "cards": _cards(summary),
         "share": _share(summary["site_share_1_1"]),
@@ -105,9 +114,9 @@ def build_view(report: dict) -> dict:
 
 def _cards(summary: dict) -> list[dict]:
     return [
-        {"css": "card-present", "value": str(summary[PRESENT]), "label": "размещено"},
-        {"css": "card-absent", "value": str(summary[ABSENT]), "label": "не найдено"},
-        {"css": "card-unknown", "value": str(summary[UNKNOWN]), "label": "не удалось проверить"},
+        {"css": "card-present", "value": str(summary[PRESENT]), "label": labels.STATUS_TEXT[PRESENT]},
+        {"css": "card-absent", "value": str(summary[ABSENT]), "label": labels.STATUS_TEXT[ABSENT]},
+        {"css": "card-unknown", "value": str(summary[UNKNOWN]), "label": labels.STATUS_TEXT[UNKNOWN]},
         {"css": "card-total", "value": str(summary["total"]), "label": "всего проверено пунктов"},
     ]
 
@@ -156,8 +165,9 @@ def _groups(items: list[dict]) -> list[dict]:
             groups.append({
                 "anchor": _anchor(ind),
                 "title": labels.INDICATOR_TITLES[ind],
+                "short_title": labels.INDICATOR_SHORT[ind],
                 "note": labels.INDICATOR_NOTES[ind],
-                "items": [_item(it, n) for n, it in enumerate(of_ind, 1)],
+                "rows": [_item(it, n) for n, it in enumerate(of_ind, 1)],
             })
     return groups
 
@@ -222,11 +232,11 @@ def _crawl_facts(c: dict) -> list[dict]:
 
 def _robots(r: dict) -> dict:
     if not r["obeyed"]:
-        state = "не учитывался (обход выполнен без ограничений robots.txt)"
+        state = "не учитывался: обход выполнен без его ограничений"
     elif r["status"] is None:
-        state = "учитывался, но файл robots.txt загрузить не удалось"
+        state = "учитывался, но загрузить его не удалось"
     else:
-        state = f'учитывался; файл robots.txt получен (HTTP {r["status"]})'
+        state = f'учитывался (получен с ответом HTTP {r["status"]})'
     rows = [{"link": link(d["url"]), "referer": link(d["referer"]), "link_text": d["link_text"],
              "message": d["message"]} for d in r["disallowed"][:MAX_ROBOTS_ROWS]]
     hidden = len(r["disallowed"]) - len(rows)

@@ -18,12 +18,6 @@ STATUS_TEXT = {
 
 # Crawl status: did the crawl cover the site well enough for `absent` to mean "not published"?
 COMPLETE, PARTIAL, UNREACHABLE = "complete", "partial", "unreachable"
-CRAWL_STATUSES = (COMPLETE, PARTIAL, UNREACHABLE)
-CRAWL_STATUS_TITLE = {
-    COMPLETE: "Обход полный",
-    PARTIAL: "Обход неполный",
-    UNREACHABLE: "Сайт недоступен",
-}
 
 STOP_REASON_TEXT = {
     "finished": "обход завершён",

@@ -63,7 +63,8 @@ Serving rules
     day and back to their month. Nothing needs to exist on disk.
 ``"session_ids": true`` or ``["/novosti/", ...]``
     At serve time, append ``?PHPSESSID=<fresh random hex>`` (``&`` when the link
-    already has a query) to every same-site ``href`` in HTML pages (``true``),
+    already has a query) to every same-site ``<a>``/``<area>`` href in HTML
+    pages (``true``, as PHP's trans-sid does),
     or only to links whose path starts with one of the listed prefixes. A new
     id is made for every response: a crawler that does not drop session ids
     sees endless new URLs.
@@ -76,8 +77,9 @@ Serving rules
     Sleep that many seconds before answering (each request has its own thread,
     other requests are not blocked; ``stop()`` ends the wait early).
 ``"gzip": true``
-    Gzip responses (not ``big`` streams) when the request's Accept-Encoding
-    allows gzip; adds ``Vary: Accept-Encoding``.
+    Gzip text responses (HTML, CSS, JS, XML, JSON, SVG, error pages; not
+    documents, images or ``big`` streams) when the request's Accept-Encoding
+    allows gzip; adds ``Content-Encoding: gzip`` and ``Vary: Accept-Encoding``.
 ``"binary_as_html": ["/fake.html"]``
     Serve 64 KiB of random binary bytes as ``text/html; charset=utf-8``.
 
@@ -130,7 +132,8 @@ CONTENT_TYPES = {
 HTML_EXTENSIONS = {".html", ".htm", ".php"}
 GARBAGE = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 \xff\xfe\x00 this is not HTTP at all \x00\x01\x02\r\n\r\n"
 DEFAULT_CALENDAR_MONTH = date(2025, 1, 1)
-_HREF = re.compile(rb"""(href\s*=\s*)(["'])([^"']*)\2""", re.I)
+_HREF = re.compile(rb"""(<(?:a|area)\b[^>]*?\bhref\s*=\s*)(["'])([^"']*)\2""", re.I)
+_COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/xml", "image/svg+xml")
 
 
 @dataclass
@@ -154,6 +157,16 @@ def _load_config(folder: Path, other_base_url: str | None) -> dict:
     return cfg
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that resets the connection (a crawler aborting a big download) is normal here.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
+
 class SiteServer:
     """One site folder served on ip:port in a daemon thread."""
 
@@ -165,10 +178,11 @@ class SiteServer:
         self.config = _load_config(self.folder, other_base_url)
         self.requests: list[Hit] = []
         self.stopping = threading.Event()
+        self.connections: set[socket.socket] = set()     # open client connections, closed by stop()
+        self._lock = threading.Lock()
         self.verbose = False
         handler = type("Handler", (_Handler,), {"site": self})
-        self.httpd = ThreadingHTTPServer((ip, port), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _HTTPServer((ip, port), handler)
         self.ip = ip
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://{ip}:{self.port}"
@@ -180,9 +194,17 @@ class SiteServer:
         return self.base_url + (path if path.startswith("/") else "/" + path)
 
     def stop(self) -> None:
+        """Stop serving: wakes `slow` sleepers, ends `big` streams and closes kept-alive connections."""
         self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+        with self._lock:
+            conns = list(self.connections)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self.thread.join(timeout=5)
 
     def __enter__(self) -> "SiteServer":
@@ -200,6 +222,21 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Apache/2.4.41"
     sys_version = ""
+
+    timeout = 60    # an idle kept-alive connection is closed after this many seconds
+
+    def setup(self):
+        super().setup()
+        with self.site._lock:
+            self.site.connections.add(self.connection)
+
+    def finish(self):
+        with self.site._lock:
+            self.site.connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         if self.site.verbose:
@@ -227,7 +264,8 @@ class _Handler(BaseHTTPRequestHandler):
               extra: dict | None = None, compressible: bool = True) -> None:
         cfg = self.site.config
         headers = dict(extra or {})
-        if compressible and cfg.get("gzip") and body and "gzip" in (self.headers.get("Accept-Encoding") or "").lower():
+        if (compressible and cfg.get("gzip") and body and ctype and ctype.startswith(_COMPRESSIBLE)
+                and "gzip" in (self.headers.get("Accept-Encoding") or "").lower()):
             body = gzip.compress(body, mtime=0)
             headers["Content-Encoding"] = "gzip"
             headers["Vary"] = "Accept-Encoding"
@@ -290,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
             if cal and path.startswith(cal):
                 return self._calendar(cal, path, parts.query, head)
             self._static(path, head)
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:            # client went away, or stop() closed the connection
             self.close_connection = True
 
     def _static(self, path: str, head: bool) -> None:

@@ -1,0 +1,204 @@
+"""Checklist evaluation: a stored crawl + a checklist → one Finding per enabled item.
+
+    load_checklist(path_or_name=None) -> Checklist      (checklists/loading.py)
+    evaluate(crawl, checklist) -> list[Finding]
+
+Evaluation is pure: it reads the StoredCrawl (pages, documents, journal) and never fetches.
+Every item's rule tree (checklists/checks.py) is run against every page and document; its hits
+become Evidence whose strength follows these rules:
+
+  * strong   — the item is published there;
+  * weak     — a news item (URL in the news class, or a dated news page) mentions it, unless the
+               item has allow_news: true; a link to another site whose content was not checked;
+  * rejected — a stub page («страница в разработке», no content once headings are removed),
+               or a link that leads to a stub, fails (HTTP error, timeout), was forbidden by
+               robots.txt or was not fetched.
+
+Status: present when any evidence is strong. Otherwise unknown when the crawl cannot support a
+claim of absence — the start page failed (every item unknown), the crawl stopped at a limit, or a
+link that might hold the item (its text or URL matches the item's phrases / url_path) could not be
+opened — and absent when the crawl covered the site. Reasons are Russian and say what was
+searched for and what was found instead (e.g. only news mentions).
+"""
+from __future__ import annotations
+
+from crawler.crawlstore import StoredCrawl
+
+from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
+from checklists.crawl_view import CrawlView, Unit, plural
+from checklists.loading import load_checklist  # noqa: F401 (re-export)
+from checklists.model import Checklist, Item
+from checklists.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK, Evidence, Finding
+
+__all__ = ["load_checklist", "evaluate", "ChecklistError"]
+
+NOTE_NEWS = "упоминание в новости — не является размещением сведений"
+NOTE_STUB = "страница-заглушка: раздел назван, но не заполнен"
+_NAMING_KINDS = {"page_title", "heading", "url_path", "page_text"}   # rejected on a stub page
+_RANK = {STRONG: 0, WEAK: 1, REJECTED: 2}
+_UNVERIFIED = {"failed", "robots", "unfetched"}
+
+
+def _grade(h: Hit, u: Unit, item: Item) -> tuple[str, str, str]:
+    """(strength, note, why-unverified) of one hit; why-unverified is non-empty when the hit
+    points at something the crawl could not open (it makes the item unknown, not absent)."""
+    st = h.state
+    if st == "stub":
+        return REJECTED, "ссылка ведёт на страницу-заглушку: раздел назван, но не заполнен", ""
+    if st == "failed":
+        why = f"не открывается ({h.note})" if h.note else "не открывается"
+        return REJECTED, f"ссылка {why}", why
+    if st == "robots":
+        why = "запрещена для обхода файлом robots.txt"
+        return REJECTED, f"ссылка {why} — не проверена", why
+    if st == "unfetched":
+        why = "не загружалась при обходе" + (f" ({h.note})" if h.note else "")
+        return REJECTED, f"страница по ссылке {why}", why
+    if st == "external":
+        return WEAK, f"ссылка ведёт на другой сайт ({h.note}), его содержимое не проверялось", ""
+    if st == "news" and not item.allow_news:
+        return WEAK, "ссылка ведёт на новость — " + NOTE_NEWS, ""
+    note = h.note
+    if st == "external_ok":
+        note = f"внешний ресурс ({h.note}), его содержимое не проверялось"
+    if u.is_page:
+        if u.is_news and not item.allow_news:
+            return WEAK, ("ссылка найдена только в новости" if h.source_url else NOTE_NEWS), ""
+        if not st and u.is_stub and h.kind in _NAMING_KINDS:
+            return REJECTED, NOTE_STUB, ""
+        return STRONG, note, ""
+    ds = u.state
+    if not h.source_url:
+        if ds == "failed":
+            why = f"не открывается ({u.note})" if u.note else "не открывается"
+            return REJECTED, f"документ {why}", why
+        if ds == "robots":
+            why = "запрещён для обхода файлом robots.txt"
+            return REJECTED, f"документ {why}", why
+        if ds == "unfetched":
+            why = "не загружался при обходе" + (f" ({u.note})" if u.note else "")
+            return REJECTED, f"документ {why}", why
+        note = u.note
+    if u.is_news and not item.allow_news:
+        return WEAK, "документ приложен только к новостям — это не размещение сведений", ""
+    return STRONG, note, ""
+
+
+class _Collected:
+    """Best evidence per URL for one item, and the links that could not be verified."""
+    __slots__ = ("best", "unverified", "order")
+
+    def __init__(self):
+        self.best: dict[str, tuple] = {}
+        self.unverified: dict[str, str] = {}     # url -> Russian "why", with link text
+        self.order = 0
+
+    def add(self, h: Hit, u: Unit, item: Item, view: CrawlView) -> None:
+        strength, note, why = _grade(h, u, item)
+        if why and h.url not in self.unverified:
+            label = f"ссылка «{h.snippet}»" if h.source_url else f"документ «{h.snippet}»"
+            self.unverified[h.url] = f"{label} ({h.url}) {why}"
+        if h.source_url:
+            target = view.pages_by_key.get(view.key(h.url) or "")
+            depth = target.depth if target is not None else u.depth + 1
+        else:
+            depth = u.depth
+        rank = (_RANK[strength], depth, len(h.url))
+        old = self.best.get(h.url)
+        if old is None or rank < old[0]:
+            self.order += 1
+            self.best[h.url] = (rank, self.order, Evidence(url=h.url, kind=h.kind, snippet=h.snippet,
+                                                           strength=strength, note=note, source_url=h.source_url))
+
+
+def _finding(ci: CompiledItem, col: _Collected, view: CrawlView, limit: int) -> Finding:
+    item = ci.item
+    ranked = sorted(col.best.values(), key=lambda t: (t[0], t[1]))
+    evidence = [t[2] for t in ranked[:limit]]
+    if any(e.strength == STRONG for e in evidence):
+        return Finding(item.id, PRESENT, "", evidence)
+
+    # Links the crawl saw but could not open, whose text or URL names this item.
+    unverified = dict(col.unverified)
+    known = {view.key(u) for u in unverified}
+    for p in view.blocked_links():
+        if p.url in unverified or view.key(p.url) in known:
+            continue
+        named = bool(p.link_text) and bool(ci.probe_keys & view.scan_short(p.link_text).found.keys())
+        if not named and ci.probe_paths:
+            path = view.host_path(p.url)[1]
+            named = any(s in path for s in ci.probe_paths)
+        if named:
+            label = f"ссылка «{p.link_text}»" if p.link_text else "ссылка"
+            why = ("запрещена для обхода файлом robots.txt" if p.kind == "robots"
+                   else f"не открылась ({p.message})" if p.message else "не открылась")
+            unverified[p.url] = f"{label} ({p.url}) {why}"
+            known.add(view.key(p.url))
+
+    found_only = _found_instead(evidence)
+    if unverified or view.cut_off_reason:
+        parts = []
+        if unverified:
+            shown = list(unverified.values())[:3]
+            more = len(unverified) - len(shown)
+            parts.append("Не найдено на проверенных страницах, но " + "; ".join(shown)
+                         + (f" и ещё {more}" if more > 0 else "") + " — сведения могли быть там.")
+        if view.cut_off_reason:
+            parts.append(("Кроме того, " if parts else "Не найдено, но ") + view.cut_off_reason + ".")
+        return Finding(item.id, UNKNOWN, " ".join(parts + found_only), evidence)
+
+    n_pages, n_docs = len(view.page_units), len(view.doc_units)
+    scope = (f"{n_pages} {plural(n_pages, 'странице', 'страницах', 'страницах')} и "
+             f"{n_docs} {plural(n_docs, 'документе', 'документах', 'документах')}")
+    reason = f"Не найдено на {scope} сайта. Искали: {ci.searched}."
+    parts = [reason] + found_only
+    if view.journal.deep_links:
+        parts.append(f"Ссылки глубже {view.journal.max_depth} уровней не проверялись "
+                     f"({view.journal.deep_links}).")
+    return Finding(item.id, ABSENT, " ".join(parts), evidence)
+
+
+def _found_instead(evidence: list[Evidence]) -> list[str]:
+    """Russian sentences about weak / rejected evidence («упоминается только в новостях»)."""
+    out = []
+    weak = [e for e in evidence if e.strength == WEAK]
+    news = [e for e in weak if "новост" in e.note]
+    other_weak = [e for e in weak if e not in news]
+    rejected = [e for e in evidence if e.strength == REJECTED]
+    if news:
+        out.append("Упоминается только в новостях (это не размещение сведений): "
+                   + ", ".join(e.url for e in news[:3]) + ".")
+    if other_weak:
+        out.append("Есть только ссылки на другие сайты, их содержимое не проверялось: "
+                   + ", ".join(e.url for e in other_weak[:3]) + ".")
+    stubs = [e for e in rejected if "заглушк" in e.note]
+    if stubs:
+        out.append("Раздел назван, но не заполнен (страница-заглушка): "
+                   + ", ".join(e.url for e in stubs[:3]) + ".")
+    return out
+
+
+def evaluate(crawl: StoredCrawl, checklist: Checklist) -> list[Finding]:
+    """One Finding per enabled item of `checklist`, in checklist order."""
+    comp = compiled_for(checklist)
+    j = crawl.journal
+    if not j.entry_ok:
+        why = j.entry_error or "стартовая страница не загружена"
+        reason = f"Сайт не открылся: {why}. Наличие сведений проверить невозможно."
+        return [Finding(ci.item.id, UNKNOWN, reason) for ci in comp.items]
+    if not crawl.pages:
+        reason = "В сохранённом обходе нет ни одной страницы: наличие сведений проверить невозможно."
+        return [Finding(ci.item.id, UNKNOWN, reason) for ci in comp.items]
+
+    view = CrawlView(crawl, comp)
+    collected = [_Collected() for _ in comp.items]
+    on_pages = [(ci, collected[i]) for i, ci in enumerate(comp.items) if ci.rule.on_pages]
+    on_docs = [(ci, collected[i]) for i, ci in enumerate(comp.items) if ci.rule.on_docs]
+    for units, items in ((view.page_units, on_pages), (view.doc_units, on_docs)):
+        for u in units:
+            for ci, col in items:
+                hits = ci.rule.run(u, view)
+                if hits:
+                    for h in hits:
+                        col.add(h, u, ci.item, view)
+    return [_finding(ci, collected[i], view, comp.max_evidence) for i, ci in enumerate(comp.items)]

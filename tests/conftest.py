@@ -1,0 +1,78 @@
+"""Shared fixtures: the loopback test sites and audits run the way a user runs them (the CLI)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sitesrv import SiteServer, dead_url, start_all  # noqa: E402
+
+SITES = Path(__file__).parent / "sites"
+NOK_AUDIT = [sys.executable, "-m", "crawler.cli"]
+# Loopback servers answer in microseconds: no politeness delay, short timeouts.
+FAST = ["--delay", "0", "--timeout", "5", "--quiet"]
+
+
+@dataclass
+class AuditRun:
+    code: int
+    stdout: str
+    stderr: str
+    out: Path
+
+    @property
+    def report(self) -> dict:
+        return json.loads((self.out / "report.json").read_text(encoding="utf-8"))
+
+    @property
+    def html(self) -> str:
+        return (self.out / "report.html").read_text(encoding="utf-8")
+
+    def item(self, item_id: str) -> dict:
+        return next(i for i in self.report["items"] if i["id"] == item_id)
+
+
+def run_cli(args: list[str], out: Path | None = None, timeout: float = 180) -> AuditRun:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run([*NOK_AUDIT, *args], capture_output=True, text=True, timeout=timeout, env=env,
+                          cwd=Path(__file__).parent.parent)
+    return AuditRun(proc.returncode, proc.stdout, proc.stderr, out)
+
+
+@pytest.fixture(scope="session")
+def sites() -> dict[str, SiteServer]:
+    servers = start_all(SITES)
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def audit(sites, tmp_path_factory):
+    """audit(name, *extra_args) -> AuditRun; each distinct audit runs once per session."""
+    cache: dict[tuple, AuditRun] = {}
+
+    def run(name: str, *extra: str) -> AuditRun:
+        key = (name, *extra)
+        if key not in cache:
+            out = tmp_path_factory.mktemp(name)
+            url = sites[name].base_url + "/"
+            cache[key] = run_cli(["check", url, "--out", str(out), *FAST, *extra], out)
+        return cache[key]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def dead_site_url() -> str:
+    return dead_url("127.0.0.3")
+
+
+def expected(name: str) -> dict:
+    return json.loads((SITES / name / "_expected.json").read_text(encoding="utf-8"))

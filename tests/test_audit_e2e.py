@@ -1,0 +1,151 @@
+"""End to end: `nok-audit check` against the loopback test sites, asserting what a user would read."""
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+
+from conftest import FAST, expected, run_cli
+
+SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken"]
+
+
+@pytest.mark.parametrize("name", SITES_WITH_EXPECTATIONS)
+def test_every_item_has_the_expected_status(audit, name):
+    run = audit(name)
+    assert run.code == 0, run.stderr
+    want = expected(name)["items"]
+    got = {i["id"]: i["status"] for i in run.report["items"]}
+    wrong = {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+    assert not wrong, f"(got, expected) per item: {wrong}"
+
+
+@pytest.mark.parametrize("name", SITES_WITH_EXPECTATIONS)
+def test_present_items_point_at_the_page_that_publishes_them(audit, name):
+    run = audit(name)
+    paths = expected(name).get("evidence_paths", {})
+    assert paths, "the site's _expected.json lists evidence paths"
+    for item_id, path in paths.items():
+        item = run.item(item_id)
+        strong = [urlsplit(e["url"]).path for e in item["evidence"] if e["strength"] == "strong"]
+        assert path in strong, f"{item_id}: expected evidence at {path}, got {strong}"
+
+
+def test_report_json_validates_and_names_checklist_version(audit):
+    import jsonschema
+    from pathlib import Path
+    schema = json.loads((Path(__file__).parent.parent / "reports" / "report.schema.json").read_text())
+    report = audit("kcson_full").report
+    jsonschema.validate(report, schema)
+    assert report["checklist"]["id"] == "social" and report["checklist"]["version"]
+    assert report["crawl"]["pages"] >= 6
+
+
+def test_documents_are_read_for_evidence(audit):
+    run = audit("kcson_full")
+    charter = run.item("charter")
+    assert charter["status"] == "present"
+    kinds = {e["kind"] for e in charter["evidence"]}
+    assert kinds & {"document_text", "document_title"}, charter["evidence"]
+
+
+def test_windows_1251_page_with_lying_header_is_redecoded(audit):
+    run = audit("kcson_1251")
+    pages = [json.loads(l) for l in (run.out / "crawl" / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert pages and all("\ufffd" not in p["text"] for p in pages)
+    assert any(p["encoding_note"] for p in pages)
+    assert any("Комплексный центр" in p["text"] or "социального" in p["text"] for p in pages)
+
+
+def test_news_mention_and_stub_are_not_evidence(audit):
+    run = audit("kcson_1251")
+    tariffs = run.item("tariffs")
+    assert tariffs["status"] == "absent"
+    assert any(e["strength"] == "rejected" for e in tariffs["evidence"]), tariffs
+    free = run.item("free_places")
+    assert free["status"] == "absent"
+    assert any(e["strength"] == "weak" for e in free["evidence"]), free
+
+
+def test_script_planted_in_a_page_never_runs_in_the_report(audit):
+    run = audit("kcson_1251")
+    doc = lxml.html.document_fromstring(run.html)
+    assert not doc.xpath("//script"), "the report must contain no script element"
+    assert not [a for a in doc.xpath("//a/@href") if a.strip().lower().startswith("javascript:")]
+    assert "alert" in run.html     # the planted text is shown, escaped
+
+
+def test_robots_disallowed_section_is_unknown_not_absent_and_never_fetched(audit, sites):
+    run = audit("kcson_robots")
+    report = run.report
+    assert report["robots"]["obeyed"] is True
+    assert any("/dokumenty/" in d["url"] for d in report["robots"]["disallowed"])
+    fetched = [h.path for h in sites["kcson_robots"].requests]
+    assert not [p for p in fetched if p.startswith("/dokumenty/")], "robots.txt was not respected"
+    assert run.item("charter")["status"] == "unknown"
+
+
+def test_calendar_and_session_id_traps_do_not_blow_up_the_crawl(audit):
+    report = audit("kcson_robots").report
+    assert report["crawl"]["pages"] < 120
+    assert report["traps"], "dropped trap URLs are reported"
+
+
+def test_broken_links_are_reported_with_clear_messages(audit):
+    run = audit("kcson_broken")
+    kinds = {e["kind"] for e in run.report["errors"]}
+    assert {"http_error", "redirect_loop", "too_large", "timeout"} <= kinds, kinds
+    assert "Traceback" not in run.stderr
+
+
+def test_dead_site_gives_unknown_items_and_exit_code_3(dead_site_url, tmp_path):
+    run = run_cli(["check", dead_site_url, "--out", str(tmp_path), *FAST], tmp_path)
+    assert run.code == 3, run.stderr
+    statuses = {i["status"] for i in run.report["items"]}
+    assert statuses == {"unknown"}
+    assert run.report["crawl"]["status"] == "unreachable"
+    assert "отклонено" in run.report["crawl"]["entry_error"]
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/", "http://", "http://exa mple.org/", "http://host:99999/"])
+def test_invalid_url_is_bad_input(url, tmp_path):
+    run = run_cli(["check", url, "--out", str(tmp_path), *FAST], tmp_path)
+    assert run.code == 2
+    assert "Ошибка" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_moved_site_redirect_to_private_host_needs_allow_private(audit):
+    blocked = audit("kcson_moved")
+    assert blocked.code == 3
+    assert "внутреннюю сеть" in blocked.report["crawl"]["entry_error"]
+    moved = audit("kcson_moved", "--allow-private")
+    assert moved.code == 0, moved.stderr
+    assert len(moved.report["site"]["hosts"]) == 2
+    assert moved.report["crawl"]["pages"] >= 2
+
+
+def test_evaluate_reruns_a_stored_crawl_with_a_changed_checklist_without_fetching(audit, sites, tmp_path):
+    run = audit("kcson_full")
+    hits_before = len(sites["kcson_full"].requests)
+    custom = tmp_path / "regional.yaml"
+    custom.write_text("extends: social\nid: regional\nversion: '1'\ndisable: [tariffs]\n", encoding="utf-8")
+    rerun = run_cli(["evaluate", str(run.out), "--checklist", str(custom)], run.out)
+    assert rerun.code == 0, rerun.stderr
+    ids = {i["id"] for i in rerun.report["items"]}
+    assert "tariffs" not in ids and "charter" in ids
+    assert len(sites["kcson_full"].requests) == hits_before
+
+
+def test_site_reached_by_name_with_resolve(sites, tmp_path):
+    server = sites["kcson_full"]
+    ip, port = urlsplit(server.base_url).hostname, urlsplit(server.base_url).port
+    url = f"http://www.kcson-full.test:{port}/"
+    run = run_cli(["check", url, "--out", str(tmp_path), *FAST, "--resolve", f"www.kcson-full.test:{ip}",
+                   "--max-pages", "3"], tmp_path)
+    assert run.code == 0, run.stderr
+    report = run.report
+    assert report["crawl"]["pages"] == 3
+    assert report["crawl"]["status"] == "partial"    # cut off by --max-pages
