@@ -4,6 +4,7 @@ Each stage is its own function, so a stored crawl can be evaluated again (`nok-a
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,11 +90,21 @@ def crawl_settings(options: CrawlOptions) -> Settings:
     return settings
 
 
+class _RecordedElsewhere(logging.Filter):
+    """Drops Scrapy's tracebacks for failures the crawl journal already records (robots.txt downloads):
+    the terminal shows a clear message, the report the details."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Error downloading")
+
+
 def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: bool = False) -> None:
     """Crawl one site into `crawl_dir`. Runs the Twisted reactor: once per process."""
     from crawler.spiders.audit import AuditSpider
 
     process = CrawlerProcess(crawl_settings(options))
+    if not options.verbose:
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_RecordedElsewhere())
     process.crawl(AuditSpider, url=url, out=str(crawl_dir), max_pages=options.max_pages,
                   max_depth=options.max_depth, max_documents=options.max_documents,
                   extra_hosts=",".join(options.extra_hosts), http_fallback=http_fallback)

@@ -120,5 +120,5 @@ class EncodingFixer(_CrawlerBound):
         if not actual:
             return response
         fixed = response.replace(encoding=actual)
-        fixed.meta["nok_encoding_note"] = f"сервер объявил кодировку {declared}, фактическая — {actual}; страница перекодирована"
+        request.meta["nok_encoding_note"] = f"сервер объявил кодировку {declared}, фактическая — {actual}; страница перекодирована"
         return fixed

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import TextResponse
 
 from crawler.documents import NOT_FETCHED_KINDS, extract_text, kind_from_content_type, kind_from_url
@@ -68,7 +69,13 @@ class AuditSpider(scrapy.Spider):
         spider.journal.user_agent = crawler.settings.get("USER_AGENT")
         spider.journal.robots.obeyed = crawler.settings.getbool("ROBOTSTXT_OBEY")
         spider.document_maxsize = crawler.settings.getint("NOK_DOCUMENT_MAXSIZE")
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         return spider
+
+    def on_spider_error(self, failure, response):
+        """A page that broke nok-audit's own code is recorded, not silently lost."""
+        self._problem(response.request, "other",
+                      f"внутренняя ошибка nok-audit при разборе страницы ({type(failure.value).__name__})")
 
     async def start(self):
         yield self._entry_request(self.start_url)
@@ -187,6 +194,8 @@ class AuditSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         kind, message = classify(failure)
+        if kind == "other":
+            self.logger.warning("unexpected failure for %s: %s", request.url, failure.getTraceback())
         if (kind in _HTTP_FALLBACK_KINDS and request.meta.get("nok_entry") and self.http_fallback
                 and request.url.startswith("https://")):
             self.http_fallback = False
