@@ -221,7 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
     site: SiteServer
     protocol_version = "HTTP/1.1"
     server_version = "Apache/2.4.41"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version
 
     timeout = 60    # an idle kept-alive connection is closed after this many seconds
 
