@@ -24,13 +24,14 @@ Checks (leaves):
     itemprop: [names]    url_path: [substrings]
     form: {textarea: true} | {min_text_fields: 2} | {}
     not_stub: true       not_news: true
+Every check may also carry label: "…", a Russian description for reports («Искали: …»).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Callable
-from urllib.parse import unquote
 
 from checklists import patterns as pat
 from checklists.model import INDICATORS, Checklist, Item
@@ -54,19 +55,30 @@ class RuleError(Exception):
 class Hit:
     """One piece of evidence before its strength is decided.
 
+    snippet is a string, or a zero-argument callable that makes it (phrase matches on long
+    texts: the snippet is built only for evidence that is kept).
+
+    chrome is True when the match sits in site chrome (header, footer, sidebar, a link repeated
+    on every page) rather than in the page's own content; such evidence ranks lower. weight is
+    how many of the check's phrases the text holds: a page that names an item several ways is
+    more likely the page that publishes it.
+
     state is "" for a hit on the unit itself; for a hit through a link it is the state of the
     link target (crawl_view.Target.state: ok, stub, news, failed, robots, unfetched, external,
     external_ok, external_doc).
     """
-    __slots__ = ("url", "kind", "snippet", "source_url", "state", "note")
+    __slots__ = ("url", "kind", "snippet", "source_url", "state", "note", "chrome", "weight")
 
-    def __init__(self, url: str, kind: str, snippet: str, source_url: str = "", state: str = "", note: str = ""):
+    def __init__(self, url: str, kind: str, snippet, source_url: str = "", state: str = "", note: str = "",
+                 chrome: bool = False, weight: int = 1):
         self.url = url
         self.kind = kind
         self.snippet = snippet
         self.source_url = source_url
         self.state = state
         self.note = note
+        self.chrome = chrome
+        self.weight = weight
 
 
 # ---- scopes --------------------------------------------------------------------------------
@@ -79,7 +91,7 @@ _DOC_SCOPES = {"doc_title", "doc_text"}
 SCOPE_LABELS = {
     "title": "заголовках страниц (title)",
     "heading": "заголовках на страницах",
-    "link": "текстах ссылок и пунктах меню",
+    "link": "текстах ссылок (пунктах меню)",
     "anchor": "текстах ссылок и кнопок",
     "body": "тексте страниц",
     "doc_title": "названиях документов",
@@ -101,6 +113,8 @@ def _scopes_text(scopes) -> str:
 
 def _first_key(keys: frozenset[int], found: dict[int, int]) -> int | None:
     """The matching key that occurs first in the text."""
+    if keys.isdisjoint(found):
+        return None
     best, best_end = None, None
     for k, end in found.items():
         if k in keys and (best_end is None or end < best_end):
@@ -108,11 +122,17 @@ def _first_key(keys: frozenset[int], found: dict[int, int]) -> int | None:
     return best
 
 
+def _short(m: PhraseMatcher, s, k: int):
+    """A short text (title, heading) as it is; a long one around the match."""
+    return s.text if len(s.text) <= 160 else partial(m.snippet, s, k)
+
+
 # ---- checks --------------------------------------------------------------------------------
 
 class Check:
     on_pages = True
     on_docs = False
+    label = ""              # Russian description from the checklist (label:), overrides describe()
 
     def run(self, u: "Unit", v: "CrawlView") -> list[Hit] | None:
         raise NotImplementedError
@@ -138,29 +158,37 @@ class PhraseCheck(Check):
                 s = u.title_scan()
                 k = _first_key(keys, s.found)
                 if k is not None:
-                    hits.append(Hit(u.url, "page_title", m.snippet(s, k)))
+                    hits.append(Hit(u.url, "page_title", _short(m, s, k)))
             if "heading" in sc:
+                best = None
                 for s in u.heading_scans():
                     k = _first_key(keys, s.found)
                     if k is not None:
-                        hits.append(Hit(u.url, "heading", m.snippet(s, k)))
-                        break
+                        in_main = u.in_main(s.text)
+                        if best is None or (in_main and best[2]):
+                            best = (s, k, not in_main)
+                        if in_main:
+                            break
+                if best is not None:
+                    hits.append(Hit(u.url, "heading", _short(m, best[0], best[1]), chrome=best[2],
+                                    weight=1 + len(keys.intersection(best[0].found))))
             if "body" in sc:
-                s = u.body_scan()
-                k = _first_key(keys, s.found)
-                if k is not None:
-                    hits.append(Hit(u.url, "page_text", m.snippet(s, k)))
+                for s, chrome in u.body_scans():
+                    k = _first_key(keys, s.found)
+                    if k is not None:
+                        hits.append(Hit(u.url, "page_text", partial(m.snippet, s, k), chrome=chrome,
+                                        weight=len(keys.intersection(s.found))))
+                        break
             if "anchor" in sc or "link" in sc:
-                anchor_done = "anchor" not in sc
+                anchor_hit = None if "anchor" in sc else False
                 n_links = 0
                 seen: set[str] = set()
                 for link, s in u.link_scans():
                     k = _first_key(keys, s.found)
                     if k is None:
                         continue
-                    if not anchor_done:
-                        hits.append(Hit(u.url, "link_text", m.snippet(s, k)))
-                        anchor_done = True
+                    if anchor_hit is None or (anchor_hit and anchor_hit.chrome and u.in_main(link.text)):
+                        anchor_hit = Hit(u.url, "link_text", link.text, chrome=not u.in_main(link.text))
                     if "link" in sc and n_links < _MAX_LINK_HITS:
                         t = v.resolve(link.url)
                         if t is None or t.url in seen:
@@ -168,20 +196,23 @@ class PhraseCheck(Check):
                         seen.add(t.url)
                         n_links += 1
                         state = "external_ok" if (t.state == "external" and self.external_ok) else t.state
-                        hits.append(Hit(t.url, "link_text", m.snippet(s, k), source_url=u.url,
+                        hits.append(Hit(t.url, "link_text", link.text, source_url=u.url,
                                         state=state, note=t.note))
+                if anchor_hit:
+                    hits.append(anchor_hit)
         else:
             if "doc_title" in sc:
                 for s in u.title_scans():
                     k = _first_key(keys, s.found)
                     if k is not None:
-                        hits.append(Hit(u.url, "document_title", m.snippet(s, k)))
+                        hits.append(Hit(u.url, "document_title", _short(m, s, k)))
                         break
             if "doc_text" in sc:
                 s = u.text_scan()
                 k = _first_key(keys, s.found)
                 if k is not None:
-                    hits.append(Hit(u.url, "document_text", m.snippet(s, k)))
+                    hits.append(Hit(u.url, "document_text", partial(m.snippet, s, k),
+                                    weight=len(keys.intersection(s.found))))
         return hits or None
 
     def describe(self):
@@ -189,11 +220,11 @@ class PhraseCheck(Check):
 
 
 class PatternCheck(Check):
-    def __init__(self, name: str, finder: pat.Finder, scopes: tuple[str, ...], label: str):
+    def __init__(self, name: str, finder: pat.Finder, scopes: tuple[str, ...], what: str):
         self.name = name
         self.finder = finder
         self.scopes = scopes
-        self.label = label
+        self.what = what
         self.on_pages = any(s not in _DOC_SCOPES for s in scopes)
         self.on_docs = any(s in _DOC_SCOPES for s in scopes)
         self._hrefs = name in ("phone", "email") and bool({"body", "anchor"} & set(scopes))
@@ -208,23 +239,33 @@ class PatternCheck(Check):
         return result
 
     def _find(self, u, v):
+        chrome_hit = None
         for scope in self.scopes:
-            for text in u.texts(scope, v):
+            for text, chrome in u.texts(scope, v):
                 found = self.finder(text)
                 if found:
-                    kind = "pattern"
-                    return [Hit(u.url, kind, snippet(text, found.start, found.end))]
+                    if chrome is None:                 # joined headings / link texts
+                        part = u.part_of(scope, found.start)
+                        hit = Hit(u.url, "pattern", part[:200], chrome=not u.in_main(part))
+                    else:
+                        hit = Hit(u.url, "pattern", snippet(text, found.start, found.end), chrome=chrome)
+                    if not hit.chrome:
+                        return [hit]
+                    chrome_hit = chrome_hit or hit
         if self._hrefs and u.is_page:
             from_href = pat.phone_from_href if self.name == "phone" else pat.email_from_href
-            for link in u.page.links:
+            for link in u.contact_links():
                 value = from_href(link.url)
                 if value:
                     text = f"{link.text} ({link.url})" if link.text and link.text not in link.url else link.url
-                    return [Hit(u.url, "pattern", text[:200])]
-        return None
+                    hit = Hit(u.url, "pattern", text[:200], chrome=not u.in_main(link.text))
+                    if not hit.chrome:
+                        return [hit]
+                    chrome_hit = chrome_hit or hit
+        return [chrome_hit] if chrome_hit else None
 
     def describe(self):
-        return f"{self.label} в {_scopes_text(self.scopes)}"
+        return f"{self.what} в {_scopes_text(self.scopes)}"
 
 
 def _host_matches(host: str, hosts: tuple[str, ...]) -> bool:
@@ -241,17 +282,20 @@ class LinkHostCheck(Check):
     def run(self, u, v):
         if not u.is_page:
             return None
-        for link in u.page.links:
-            host, path = v.host_path(link.url)
-            if not host or not _host_matches(host, self.hosts):
+        chrome_hit = None
+        for host, path, link in u.offsite_links():
+            if not _host_matches(host, self.hosts):
                 continue
             if self.paths and not any(path.startswith(p) for p in self.paths):
                 continue
             if self.exclude and any(path.startswith(p) for p in self.exclude):
                 continue
             text = f"{link.text} → {link.url}" if link.text else link.url
-            return [Hit(u.url, "link_host", text[:200])]
-        return None
+            hit = Hit(u.url, "link_host", text[:200], chrome=not u.in_main(link.text))
+            if not hit.chrome:
+                return [hit]
+            chrome_hit = chrome_hit or hit
+        return [chrome_hit] if chrome_hit else None
 
     def describe(self):
         where = ", ".join(h + p for h in self.hosts for p in (self.paths or ("",)))
@@ -271,11 +315,11 @@ class EmbedCheck(Check):
             if self.hosts:
                 host, _ = v.host_path(src)
                 if host and _host_matches(host, self.hosts):
-                    return [Hit(u.url, "embed", src[:200])]
+                    return [Hit(u.url, "embed", src[:200], chrome=v.is_chrome_embed(src))]
             if self.substrings:
                 low = src.lower()
                 if any(s in low for s in self.substrings):
-                    return [Hit(u.url, "embed", src[:200])]
+                    return [Hit(u.url, "embed", src[:200], chrome=v.is_chrome_embed(src))]
         return None
 
     def describe(self):
@@ -336,7 +380,8 @@ class FormCheck(Check):
             ok = has_ta if self.textarea else (has_ta or n_text >= self.min_text_fields)
             if ok:
                 names = ", ".join(fl.name or fl.tag for fl in f.fields[:8])
-                return [Hit(u.url, "form", f"форма ({f.method.upper()} {f.action or 'на эту же страницу'}): поля {names}"[:200])]
+                return [Hit(u.url, "form", f"форма ({f.method.upper()} {f.action or 'на эту же страницу'}): поля {names}"[:200],
+                            chrome=v.is_chrome_form(f))]
         return None
 
     def describe(self):
@@ -389,8 +434,8 @@ class Node:
                     continue
                 passed = True
                 hits.extend(r)
-                if any(not h.source_url for h in r):
-                    break           # found on this unit itself: other alternatives add nothing
+                if any(not h.source_url and not h.chrome for h in r) and not u.is_stub:
+                    break           # found in this unit's own content: other alternatives add nothing
             if not passed:
                 return None
         return hits
@@ -467,9 +512,19 @@ def _compile_check(spec: dict, env: _Env):
         raise RuleError(f"в одной проверке указано несколько типов: {', '.join(kinds)}; "
                         f"объедините их через any / all")
     kind = kinds[0]
-    extra = set(spec) - {kind} - _CHECK_OPTIONS[kind]
+    label = spec.get("label")
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        raise RuleError(f"проверка «{kind}»: label должен быть непустой строкой (описание для отчёта)")
+    check = _build_check(kind, spec, env)
+    if label:
+        check.label = label.strip()
+    return check
+
+
+def _build_check(kind: str, spec: dict, env: _Env) -> Check:
+    extra = set(spec) - {kind, "label"} - _CHECK_OPTIONS[kind]
     if extra:
-        allowed = ", ".join(sorted(_CHECK_OPTIONS[kind])) or "нет"
+        allowed = ", ".join(sorted(_CHECK_OPTIONS[kind] | {"label"}))
         raise RuleError(f"проверка «{kind}»: неизвестное поле «{sorted(extra)[0]}» (допустимые поля: {allowed})")
     value = spec[kind]
 
@@ -506,7 +561,7 @@ def _compile_check(spec: dict, env: _Env):
             raise RuleError(f"проверка «regex»: ошибка в регулярном выражении «{value}»: {e}") from None
         return PatternCheck("regex:" + value, pat.regex_finder(rx),
                             _scopes(spec, kind, PATTERN_SCOPES, DEFAULT_PATTERN_SCOPES),
-                            f"текст по шаблону «{value}»")
+                            "текст по особому шаблону (регулярному выражению)")
 
     if kind in ("link_host", "embed_host"):
         hosts = tuple(h.lower().removeprefix("www.") for h in _str_list(value, f"проверка «{kind}»"))
@@ -644,6 +699,8 @@ def compile_checklist(checklist: Checklist, where: Callable[[str], str] | None =
         news = _dict_setting(settings, "news", {"url_patterns", "heading_cues", "dated_items"})
         stub = _dict_setting(settings, "stub", {"phrases", "min_chars", "phrase_max_chars"})
         named: dict[str, pat.Finder] = {}
+        if not isinstance(settings.get("patterns") or {}, dict):
+            raise RuleError("settings.patterns должен быть словарём «имя: регулярное выражение»")
         for name, rx in (settings.get("patterns") or {}).items():
             if name in pat.BUILTIN:
                 raise RuleError(f"settings.patterns: имя «{name}» занято встроенным шаблоном")
@@ -697,7 +754,7 @@ def compile_checklist(checklist: Checklist, where: Callable[[str], str] | None =
                 probe |= c.keys
             elif isinstance(c, UrlPathCheck):
                 paths.extend(c.substrings)
-            d = c.describe()
+            d = c.label or c.describe()
             if d and d not in parts:
                 parts.append(d)
         compiled_items.append(CompiledItem(item, rule, frozenset(probe), tuple(paths), "; ".join(parts)))

@@ -13,6 +13,7 @@ for the rare short page, the stored HTML is read to see whether it carries conte
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from urllib.parse import unquote, urlsplit
 
@@ -34,7 +35,12 @@ _DATE_AT_START = re.compile(
 _ICON_SRC = re.compile(r"icon|logo|spacer|blank|pixel|counter|banner|button|arrow|\.svg(?:$|\?)|^data:", re.I)
 _MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
                "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]")
+_INDEX_FILE = re.compile(r"/index\.(?:php|html?|aspx?)$", re.I)
+_TRACKING = re.compile(r"(?:^|(?<=&))(?:utm_[a-z]+|yclid|gclid|fbclid|_openstat)=[^&]*", re.I)
 _SHORT_TEXT_CACHE_LIMIT = 200_000
+# Joins headings / link texts for one pattern search: a newline keeps line-bound regexes apart,
+# NUL stops digit-and-space runs (a phone number cannot continue into the next link).
+JOIN_SEPARATOR = "\n\x00\n"
 _CHROME_SHARE = 0.3          # a link/form/embed on at least this share of pages is site chrome
 
 
@@ -53,9 +59,13 @@ def url_key(url: str) -> str | None:
     except ValueError:
         return None
     path = unquote(parts.path or "/")
+    path = _INDEX_FILE.sub("/", path)
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    return host + path + ("?" + parts.query if parts.query else "")
+    query = parts.query
+    if query and _TRACKING.search(query):
+        query = "&".join(q for q in query.split("&") if not _TRACKING.match(q))
+    return host + path + ("?" + query if query else "")
 
 
 class Target:
@@ -84,8 +94,10 @@ class PageUnit:
         self._title: TextScan | None = None
         self._headings: list[TextScan] | None = None
         self._links: list | None = None
-        self._body: TextScan | None = None
+        self._body: list | None = None
+        self._parts: list | None = None
         self._path: str | None = None
+        self._offsite: list | None = None
 
     @property
     def path(self) -> str:
@@ -122,22 +134,79 @@ class PageUnit:
             self._links = out
         return self._links
 
-    def body_scan(self) -> TextScan:
+    def offsite_links(self) -> list[tuple[str, str, object]]:
+        """(host, path, link) of links to other sites (link_host checks look only at these)."""
+        if self._offsite is None:
+            v = self.view
+            out = []
+            for link in self.page.links:
+                host, path = v.host_path(link.url)
+                if host and not v.on_site(host):
+                    out.append((host, path, link))
+            self._offsite = out
+        return self._offsite
+
+    def contact_links(self) -> list:
+        """tel:, mailto: and Cloudflare-protected e-mail links of the page."""
+        got = self.cache.get("contact_links")
+        if got is None:
+            got = self.cache["contact_links"] = [
+                link for link in self.page.links
+                if link.url[:7].lower().startswith(("tel:", "mailto:")) or "/cdn-cgi/l/email-protection" in link.url]
+        return got
+
+    def in_main(self, text: str) -> bool:
+        """Is this text (a heading, a link text) part of the page's main content?"""
+        return bool(text) and text in self.page.main_text
+
+    def body_parts(self) -> list[tuple[str, bool]]:
+        """The body text as (main content, False) and (the rest: header, footer, sidebars, True).
+        main_text is normally a contiguous part of text; when it is not, the rest is the whole
+        text (matches in the main content are then found twice, harmlessly)."""
+        if self._parts is None:
+            text, main = self.page.text, self.page.main_text
+            i = text.find(main) if main else -1
+            if i == -1:
+                self._parts = [(main, False), (text, True)] if main else [(text, True)]
+            else:
+                self._parts = [(main, False), (text[:i] + " " + text[i + len(main):], True)]
+        return self._parts
+
+    def body_scans(self) -> list[tuple[TextScan, bool]]:
         if self._body is None:
-            self._body = self.view.matcher.scan(self.page.text)
+            scan = self.view.matcher.scan
+            self._body = [(scan(t), chrome) for t, chrome in self.body_parts()]
         return self._body
 
-    def texts(self, scope: str, view: "CrawlView") -> list[str]:
+    def texts(self, scope: str, view: "CrawlView") -> list[tuple[str, bool | None]]:
+        """(text, is_chrome) pairs of a scope, for value patterns. Headings and link texts are
+        joined into one text (one pattern search instead of hundreds); is_chrome is None there:
+        the caller asks part_of() which heading or link a match fell in."""
         p = self.page
         if scope == "body":
-            return [p.text]
+            return self.body_parts()
         if scope == "title":
-            return [p.title]
-        if scope == "heading":
-            return p.headings
-        if scope == "anchor":
-            return [link.text for link in p.links if link.text]
+            return [(p.title, False)]
+        if scope in ("heading", "anchor"):
+            return [(self.joined(scope)[0], None)]
         return []
+
+    def joined(self, scope: str) -> tuple[str, list[int], list[str]]:
+        got = self.cache.get(("joined", scope))
+        if got is None:
+            parts = self.page.headings if scope == "heading" else [link.text for link in self.page.links if link.text]
+            starts, pos = [], 0
+            for part in parts:
+                starts.append(pos)
+                pos += len(part) + len(JOIN_SEPARATOR)
+            got = self.cache[("joined", scope)] = (JOIN_SEPARATOR.join(parts), starts, parts)
+        return got
+
+    def part_of(self, scope: str, offset: int) -> str:
+        """The heading or link text that holds `offset` of the joined text."""
+        _, starts, parts = self.joined(scope)
+        i = bisect_right(starts, offset) - 1
+        return parts[i] if 0 <= i < len(parts) else ""
 
     # ---- page classes
     @property
@@ -218,11 +287,11 @@ class DocUnit:
             self._text_scan = self.view.matcher.scan(text) if text else EMPTY_SCAN
         return self._text_scan
 
-    def texts(self, scope: str, view: "CrawlView") -> list[str]:
+    def texts(self, scope: str, view: "CrawlView") -> list[tuple[str, bool]]:
         if scope == "doc_text":
-            return [self.doc.text[: view.comp.doc_text_max_chars]] if self.doc.text else []
+            return [(self.doc.text[: view.comp.doc_text_max_chars], False)] if self.doc.text else []
         if scope == "doc_title":
-            return self.title_texts()
+            return [(t, False) for t in self.title_texts()]
         return []
 
 
@@ -240,6 +309,8 @@ class CrawlView:
         self._hostpath: dict[str, tuple[str, str]] = {}
         self._short: dict[str, TextScan] = {}
         self._targets: dict[str, Target | None] = {}
+        self._on_site: dict[str, bool] = {}
+        self._doclike_cache: dict[str, bool] = {}
 
         self.site_hosts = {strip_www(h.lower()) for h in j.site_hosts if h}
         for u in (j.start_url, j.final_url):
@@ -289,7 +360,7 @@ class CrawlView:
                     if link.text:
                         link_texts[k].append(link.text)
                     doc_keys.add(k)
-                elif self._looks_like_document(k):
+                elif self._doclike(k):
                     doc_keys.add(k)
             self._page_doc_keys.append(doc_keys)
             doc_link_pages.update(doc_keys)
@@ -330,7 +401,22 @@ class CrawlView:
         return hp
 
     def on_site(self, host: str) -> bool:
-        return any(host == h or host.endswith("." + h) for h in self.site_hosts)
+        ok = self._on_site.get(host)
+        if ok is None:
+            ok = self._on_site[host] = any(host == h or host.endswith("." + h) for h in self.site_hosts)
+        return ok
+
+    def is_chrome_embed(self, src: str) -> bool:
+        return src in self._chrome_embeds
+
+    def is_chrome_form(self, form) -> bool:
+        return self._form_sig(form) in self._chrome_forms
+
+    def _doclike(self, key: str) -> bool:
+        ok = self._doclike_cache.get(key)
+        if ok is None:
+            ok = self._doclike_cache[key] = self._looks_like_document(key)
+        return ok
 
     @staticmethod
     def _looks_like_document(key: str) -> bool:
@@ -432,10 +518,8 @@ class CrawlView:
                 s = self.scan_short(lead)
                 if self._starts_with_cue(s):
                     return True
-        if comp.news_dated_items:
-            rest = page.main_text.lstrip()
-            if lead is not None:
-                rest = rest[len(lead):].lstrip(" \t\n\r:-–—|")
+        if comp.news_dated_items and lead is not None:
+            rest = page.main_text.lstrip()[len(lead):].lstrip(" \t\n\r:-–—|")
             if _DATE_AT_START.match(rest[:80]):
                 return True
         return False
@@ -478,7 +562,17 @@ class CrawlView:
             return False
         if any(e not in self._chrome_embeds for e in page.embeds):
             return False
+        if self._child_links(u) >= 2:
+            return False                      # a section index: its content is its sub-pages
         return not self._has_content_images(page)
+
+    def _child_links(self, u: PageUnit) -> int:
+        """Links from a page to distinct pages below its own path (/nok/ → /nok/plan-2025/)."""
+        base = self.key(u.url)
+        if not base or "?" in base:
+            return 0
+        prefix = base.rstrip("/") + "/"
+        return len({k for k in (self.key(link.url) for link in u.page.links) if k and k.startswith(prefix)})
 
     def _has_content_images(self, page: PageSnapshot) -> bool:
         """Read the stored HTML of a short page: does its main area show a picture (a scheme of

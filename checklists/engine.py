@@ -22,6 +22,8 @@ searched for and what was found instead (e.g. only news mentions).
 """
 from __future__ import annotations
 
+import re
+
 from crawler.crawlstore import StoredCrawl
 
 from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
@@ -36,7 +38,15 @@ NOTE_NEWS = "упоминание в новости — не является р
 NOTE_STUB = "страница-заглушка: раздел назван, но не заполнен"
 _NAMING_KINDS = {"page_title", "heading", "url_path", "page_text"}   # rejected on a stub page
 _RANK = {STRONG: 0, WEAK: 1, REJECTED: 2}
-_UNVERIFIED = {"failed", "robots", "unfetched"}
+_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
+
+
+def definite_failure(message: str) -> bool:
+    """A 4xx answer (except 408, 429) is the server's definite word: the page or document is not
+    published (or not public), so the item is absent. Timeouts, 5xx, refused connections and
+    robots.txt leave the question open (unknown)."""
+    m = _HTTP_STATUS.search(message or "")
+    return bool(m) and 400 <= int(m.group(1)) < 500 and int(m.group(1)) not in (408, 429)
 
 
 def _grade(h: Hit, u: Unit, item: Item) -> tuple[str, str, str]:
@@ -46,8 +56,8 @@ def _grade(h: Hit, u: Unit, item: Item) -> tuple[str, str, str]:
     if st == "stub":
         return REJECTED, "ссылка ведёт на страницу-заглушку: раздел назван, но не заполнен", ""
     if st == "failed":
-        why = f"не открывается ({h.note})" if h.note else "не открывается"
-        return REJECTED, f"ссылка {why}", why
+        why = f"не открывается: {h.note}" if h.note else "не открывается"
+        return REJECTED, f"ссылка {why}", "" if definite_failure(h.note) else why
     if st == "robots":
         why = "запрещена для обхода файлом robots.txt"
         return REJECTED, f"ссылка {why} — не проверена", why
@@ -70,8 +80,8 @@ def _grade(h: Hit, u: Unit, item: Item) -> tuple[str, str, str]:
     ds = u.state
     if not h.source_url:
         if ds == "failed":
-            why = f"не открывается ({u.note})" if u.note else "не открывается"
-            return REJECTED, f"документ {why}", why
+            why = f"не открывается: {u.note}" if u.note else "не открывается"
+            return REJECTED, f"документ {why}", "" if definite_failure(u.note) else why
         if ds == "robots":
             why = "запрещён для обхода файлом robots.txt"
             return REJECTED, f"документ {why}", why
@@ -89,38 +99,46 @@ class _Collected:
     __slots__ = ("best", "unverified", "order")
 
     def __init__(self):
-        self.best: dict[str, tuple] = {}
-        self.unverified: dict[str, str] = {}     # url -> Russian "why", with link text
+        self.best: dict[str, tuple] = {}          # url -> (rank, order, hit, strength, note)
+        self.unverified: dict[str, str] = {}      # url -> Russian "why", with the link text
         self.order = 0
 
     def add(self, h: Hit, u: Unit, item: Item, view: CrawlView) -> None:
         strength, note, why = _grade(h, u, item)
         if why and h.url not in self.unverified:
-            label = f"ссылка «{h.snippet}»" if h.source_url else f"документ «{h.snippet}»"
+            label = f"ссылка «{h.snippet}»" if h.source_url else f"документ «{_text(h.snippet)}»"
             self.unverified[h.url] = f"{label} ({h.url}) {why}"
         if h.source_url:
             target = view.pages_by_key.get(view.key(h.url) or "")
             depth = target.depth if target is not None else u.depth + 1
         else:
             depth = u.depth
-        rank = (_RANK[strength], depth, len(h.url))
+        rank = (_RANK[strength], h.chrome, -h.weight, depth, len(h.url), h.kind == "link_text")
         old = self.best.get(h.url)
         if old is None or rank < old[0]:
             self.order += 1
-            self.best[h.url] = (rank, self.order, Evidence(url=h.url, kind=h.kind, snippet=h.snippet,
-                                                           strength=strength, note=note, source_url=h.source_url))
+            self.best[h.url] = (rank, self.order, h, strength, note)
+
+    def evidence(self, limit: int) -> list[Evidence]:
+        ranked = sorted(self.best.values(), key=lambda t: (t[0], t[1]))[:limit]
+        return [Evidence(url=h.url, kind=h.kind, snippet=_text(h.snippet), strength=strength, note=note,
+                         source_url=h.source_url) for _, _, h, strength, note in ranked]
+
+
+def _text(snippet) -> str:
+    return snippet if isinstance(snippet, str) else snippet()
 
 
 def _finding(ci: CompiledItem, col: _Collected, view: CrawlView, limit: int) -> Finding:
     item = ci.item
-    ranked = sorted(col.best.values(), key=lambda t: (t[0], t[1]))
-    evidence = [t[2] for t in ranked[:limit]]
+    evidence = col.evidence(limit)
     if any(e.strength == STRONG for e in evidence):
         return Finding(item.id, PRESENT, "", evidence)
 
     # Links the crawl saw but could not open, whose text or URL names this item.
     unverified = dict(col.unverified)
-    known = {view.key(u) for u in unverified}
+    broken: list[str] = []          # definite failures named by a link the crawl saw
+    known = {view.key(u) for u in unverified} | {view.key(e.url) for e in evidence}
     for p in view.blocked_links():
         if p.url in unverified or view.key(p.url) in known:
             continue
@@ -130,12 +148,17 @@ def _finding(ci: CompiledItem, col: _Collected, view: CrawlView, limit: int) -> 
             named = any(s in path for s in ci.probe_paths)
         if named:
             label = f"ссылка «{p.link_text}»" if p.link_text else "ссылка"
-            why = ("запрещена для обхода файлом robots.txt" if p.kind == "robots"
-                   else f"не открылась ({p.message})" if p.message else "не открылась")
-            unverified[p.url] = f"{label} ({p.url}) {why}"
             known.add(view.key(p.url))
+            if p.kind != "robots" and definite_failure(p.message):
+                broken.append(f"{label} ({p.url}) не открывается: {p.message}")
+                continue
+            why = ("запрещена для обхода файлом robots.txt" if p.kind == "robots"
+                   else f"не открылась: {p.message}" if p.message else "не открылась")
+            unverified[p.url] = f"{label} ({p.url}) {why}"
 
     found_only = _found_instead(evidence)
+    if broken:
+        found_only.append("Ссылка на раздел не работает: " + "; ".join(broken[:3]) + ".")
     if unverified or view.cut_off_reason:
         parts = []
         if unverified:
@@ -150,8 +173,7 @@ def _finding(ci: CompiledItem, col: _Collected, view: CrawlView, limit: int) -> 
     n_pages, n_docs = len(view.page_units), len(view.doc_units)
     scope = (f"{n_pages} {plural(n_pages, 'странице', 'страницах', 'страницах')} и "
              f"{n_docs} {plural(n_docs, 'документе', 'документах', 'документах')}")
-    reason = f"Не найдено на {scope} сайта. Искали: {ci.searched}."
-    parts = [reason] + found_only
+    parts = [f"Не найдено на {scope} сайта. Искали: {ci.searched}."] + found_only
     if view.journal.deep_links:
         parts.append(f"Ссылки глубже {view.journal.max_depth} уровней не проверялись "
                      f"({view.journal.deep_links}).")
@@ -175,6 +197,10 @@ def _found_instead(evidence: list[Evidence]) -> list[str]:
     if stubs:
         out.append("Раздел назван, но не заполнен (страница-заглушка): "
                    + ", ".join(e.url for e in stubs[:3]) + ".")
+    dead = [e for e in rejected if "не открывается" in e.note and definite_failure(e.note)]
+    if dead:
+        out.append("Ссылка на раздел или документ не работает: "
+                   + "; ".join(f"«{e.snippet}» ({e.url}) — {e.note}" for e in dead[:3]) + ".")
     return out
 
 
@@ -194,7 +220,8 @@ def evaluate(crawl: StoredCrawl, checklist: Checklist) -> list[Finding]:
     collected = [_Collected() for _ in comp.items]
     on_pages = [(ci, collected[i]) for i, ci in enumerate(comp.items) if ci.rule.on_pages]
     on_docs = [(ci, collected[i]) for i, ci in enumerate(comp.items) if ci.rule.on_docs]
-    for units, items in ((view.page_units, on_pages), (view.doc_units, on_docs)):
+    pages = [u for u in view.page_units if not u.failed]        # an error page holds no information
+    for units, items in ((pages, on_pages), (view.doc_units, on_docs)):
         for u in units:
             for ci, col in items:
                 hits = ci.rule.run(u, view)

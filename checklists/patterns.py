@@ -26,8 +26,41 @@ Finder = Callable[[str], "PatternMatch | None"]
 
 _SEP = r"[\s\u00a0\-\u2010-\u2015()]"
 
+# ---- shared helpers ------------------------------------------------------------------------
+_LOWER: dict[int, tuple[str, str]] = {}
+
+
+def lower_of(text: str) -> str:
+    """Lowercase copy with the same length (positions stay valid); the last few are cached, since
+    several finders look at the same page text."""
+    hit = _LOWER.get(id(text))
+    if hit is not None and hit[0] is text:
+        return hit[1]
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower()[:1] or c for c in text)
+    if len(_LOWER) >= 16:
+        _LOWER.clear()
+    _LOWER[id(text)] = (text, low)
+    return low
+
+
+def _positions(low: str, literals) -> list[int]:
+    """Start offsets of every occurrence of any of `literals` in `low` (str.find is far faster
+    than a regular expression that has to try every position)."""
+    out: list[int] = []
+    for lit in literals:
+        i = low.find(lit)
+        while i != -1:
+            out.append(i)
+            i = low.find(lit, i + 1)
+    out.sort()
+    return out
+
+
 # ---- phone ---------------------------------------------------------------------------------
-# Candidates: +7/8 followed by a run of digits and separators, or «(3452) 12-34-56».
+# Candidates start at "+7", "8" or "(": a run of digits and separators; the first 11 (10 after
+# a bracketed code) digits must not be glued to a further digit and must be a valid RU number.
 _PHONE_PREFIXED = re.compile(r"(?<![\w+])(?:\+\s?7|8)(?=[\s\u00a0\-\u2010-\u2015(]*\d)[\d\s\u00a0\-\u2010-\u2015()]{9,24}")
 _PHONE_PAREN = re.compile(r"(?<![\w+])\(\d{3,5}\)[\d\s\u00a0\-\u2010-\u2015]{5,14}")
 # Identifiers whose digits must never be read as a phone number.
@@ -64,28 +97,27 @@ def _phone_in_run(text: str, start: int, end: int, need: int) -> PatternMatch | 
         return None
     if pos + 1 < len(text) and text[pos + 1].isdigit():
         return None
-    national = "".join(digits)[-10:]
     if _NOT_PHONE_BEFORE.search(text, max(0, start - 14), start):
         return None
-    if not _valid_ru_number(national):
+    if not _valid_ru_number("".join(digits)[-10:]):
         return None
-    value = text[start:pos + 1].strip()
-    return PatternMatch(start, pos + 1, value)
+    return PatternMatch(start, pos + 1, text[start:pos + 1].strip())
 
 
 def find_phone(text: str) -> PatternMatch | None:
-    best: PatternMatch | None = None
-    for m in _PHONE_PREFIXED.finditer(text):
-        prefix_digits = 1                       # the 7 of +7 or the leading 8
-        hit = _phone_in_run(text, m.start(), m.end(), 10 + prefix_digits)
-        if hit:
-            best = hit
-            break
-    for m in _PHONE_PAREN.finditer(text, 0, best.start if best else len(text)):
-        hit = _phone_in_run(text, m.start(), m.end(), 10)
-        if hit:
-            return hit
-    return best
+    for i in _positions(text, ("+", "8", "(")):
+        c = text[i]
+        if c == "(":
+            m = _PHONE_PAREN.match(text, i)
+            need = 10
+        else:
+            m = _PHONE_PREFIXED.match(text, i)
+            need = 11
+        if m:
+            hit = _phone_in_run(text, m.start(), m.end(), need)
+            if hit:
+                return hit
+    return None
 
 
 def phone_from_href(href: str) -> str | None:
@@ -113,12 +145,10 @@ _NOT_TLD = {"png", "jpg", "jpeg", "gif", "svg", "webp", "css", "js", "php", "htm
 
 
 def find_email(text: str) -> PatternMatch | None:
-    if "@" not in text and "[at]" not in text and "(at)" not in text:
-        return None
-    for m in _EMAIL.finditer(text):
-        if m.group(1).lower() in _NOT_TLD:
-            continue
-        return PatternMatch(m.start(), m.end(), m.group(0))
+    for i in _positions(text, ("@", "[at]", "(at)")):
+        for m in _EMAIL.finditer(text, max(0, i - 64), i + 260):
+            if m.start() <= i < m.end() and m.group(1).lower() not in _NOT_TLD:
+                return PatternMatch(m.start(), m.end(), m.group(0))
     return None
 
 
@@ -153,12 +183,18 @@ _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 def find_date(text: str) -> PatternMatch | None:
     best: PatternMatch | None = None
-    for m in _DATE_NUM.finditer(text):
-        if int(m.group(1)) <= _DAYS_IN_MONTH[int(m.group(2)) - 1]:
-            best = PatternMatch(m.start(), m.end(), m.group(0))
+    for i in _positions(text, (".",)):
+        if i + 1 < len(text) and text[i + 1].isdigit() and i > 0 and text[i - 1].isdigit():
+            m = _DATE_NUM.search(text, max(0, i - 2), i + 12)
+            if m and m.start() < i and int(m.group(1)) <= _DAYS_IN_MONTH[int(m.group(2)) - 1]:
+                best = PatternMatch(m.start(), m.end(), m.group(0))
+                break
+    low = lower_of(text)
+    for i in _positions(low, MONTHS_GENITIVE):
+        if best is not None and i > best.start:
             break
-    for m in _DATE_WORDS.finditer(text, 0, best.start if best else len(text)):
-        if int(m.group(1)) <= _DAYS_IN_MONTH[MONTHS_GENITIVE.index(m.group(2).lower())]:
+        m = _DATE_WORDS.search(text, max(0, i - 4), i + 30)
+        if m and int(m.group(1)) <= _DAYS_IN_MONTH[MONTHS_GENITIVE.index(m.group(2).lower())]:
             return PatternMatch(m.start(), m.end(), m.group(0))
     return best
 
@@ -189,29 +225,42 @@ def inn_valid(num: str) -> bool:
     return False
 
 
-def _validated(rx: re.Pattern, valid: Callable[[str], bool]) -> Finder:
+def _validated(rx: re.Pattern, word: str, valid: Callable[[str], bool]) -> Finder:
     def find(text: str) -> PatternMatch | None:
-        for m in rx.finditer(text):
-            if valid(m.group(1)):
+        for i in _positions(lower_of(text), (word,)):
+            m = rx.match(text, i)
+            if m and valid(m.group(1)):
                 return PatternMatch(m.start(), m.end(), m.group(0))
         return None
     return find
 
 
-find_ogrn = _validated(_OGRN, ogrn_valid)
-find_inn = _validated(_INN, inn_valid)
+find_ogrn = _validated(_OGRN, "огрн", ogrn_valid)
+find_inn = _validated(_INN, "инн", inn_valid)
 
 # ---- postal address ------------------------------------------------------------------------
-_STREET = r"(?:ул\.|улица|пр-т|пр-кт|проспект|пер\.|переулок|пл\.|площадь|ш\.|шоссе|б-р|бульвар|наб\.|набережная|мкр\.?|микрорайон|д\.\s*\d|дом\s*\d)"
-_ADDRESS = re.compile(
-    r"(?<!\d)\d{6}(?!\d),?[^\n]{0,120}?" + _STREET
-    + r"|(?:\bг\.|\bгород\b|\bс\.|\bпос\.|\bп\.|\bпгт\.?|\bст-ца)\s*[А-ЯЁ][а-яё\-]+,?\s*" + _STREET,
-    re.I)
+# A street marker («ул.», «проспект», «мкр»…) preceded within 120 characters by a six-digit
+# postcode, or directly by a settlement («г. Пермь, ул. …»).
+_STREET_MARKERS = ("ул.", "улица", "пр-т", "пр-кт", "проспект", "пер.", "переулок", "пл.", "площадь",
+                   "шоссе", "б-р", "бульвар", "наб.", "набережная", "мкр", "микрорайон")
+_POSTCODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_SETTLEMENT_BEFORE = re.compile(r"(?:\bг\.|\bгород\b|\bс\.|\bпос\.|\bп\.|\bпгт\.?|\bст-ца)\s*[А-ЯЁ][а-яё\-]+,?\s*$")
 
 
 def find_address(text: str) -> PatternMatch | None:
-    m = _ADDRESS.search(text)
-    return PatternMatch(m.start(), m.end(), m.group(0)) if m else None
+    low = lower_of(text)
+    for i in _positions(low, _STREET_MARKERS):
+        if i > 0 and low[i - 1].isalpha():
+            continue                       # inside a word («капитул.»)
+        window_start = max(0, i - 120)
+        m = _POSTCODE.search(text, window_start, i)
+        if m is None:
+            m = _SETTLEMENT_BEFORE.search(text, max(0, i - 40), i)
+        if m is not None:
+            end = min(len(text), i + 40)
+            cut = text.find(",", i, end)
+            return PatternMatch(m.start(), cut if cut != -1 else end, text[m.start():cut if cut != -1 else end])
+    return None
 
 
 BUILTIN: dict[str, Finder] = {
@@ -233,11 +282,54 @@ LABELS = {
 }
 
 
+def _literal_prefixes(seq) -> tuple[set[str], bool]:
+    """Strings one of which every match must start with (after leading zero-width assertions),
+    and whether the whole sequence was consumed. Used to jump between occurrences with str.find."""
+    from re import _constants as c   # noqa: PLC0415 (CPython's own parser constants)
+    acc = {""}
+    for op, av in seq:
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT) and acc == {""}:
+            continue
+        if op is c.LITERAL:
+            acc = {a + chr(av).lower() for a in acc}
+            continue
+        if op is c.SUBPATTERN or op is c.BRANCH:
+            parts = [_literal_prefixes(av[-1])] if op is c.SUBPATTERN else [_literal_prefixes(b) for b in av[1]]
+            subs = set().union(*(p[0] for p in parts))
+            if not subs or "" in subs:
+                return acc, False
+            acc = {a + s for a in acc for s in subs}
+            if len(acc) > 64 or not all(p[1] for p in parts):
+                return acc, False
+            continue
+        return acc, False
+    return acc, True
+
+
 def regex_finder(rx: re.Pattern) -> Finder:
-    def find(text: str) -> PatternMatch | None:
+    """First match of a checklist regex. When every match must start with one of a few literal
+    strings, only their occurrences are tried (much faster on long pages)."""
+    try:
+        from re import _parser
+        prefixes, _ = _literal_prefixes(_parser.parse(rx.pattern, rx.flags).data)
+    except Exception:                      # parser internals changed: fall back to plain search
+        prefixes = set()
+    if prefixes and all(len(p) >= 2 for p in prefixes) and len(prefixes) <= 64:
+        literals = tuple(sorted(prefixes))
+
+        def find(text: str) -> PatternMatch | None:
+            for i in _positions(lower_of(text), literals):
+                m = rx.match(text, i)
+                if m:
+                    return PatternMatch(m.start(), m.end(), m.group(0))
+            return None
+        find.literals = literals           # for tests and diagnostics
+        return find
+
+    def search(text: str) -> PatternMatch | None:
         m = rx.search(text)
         return PatternMatch(m.start(), m.end(), m.group(0)) if m else None
-    return find
+    return search
 
 
 def compile_regex(source: str) -> re.Pattern:
