@@ -91,11 +91,11 @@ def crawl_settings(options: CrawlOptions) -> Settings:
 
 
 class _RecordedElsewhere(logging.Filter):
-    """Drops Scrapy's tracebacks for failures the crawl journal already records (robots.txt downloads):
-    the terminal shows a clear message, the report the details."""
+    """Drops Scrapy's error lines for download failures the crawl journal already records (robots.txt
+    downloads, retries given up): the terminal shows a clear message, the report the details."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Error downloading")
+        return not record.getMessage().startswith(("Error downloading", "Gave up retrying"))
 
 
 def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: bool = False) -> None:
@@ -104,7 +104,8 @@ def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: b
 
     process = CrawlerProcess(crawl_settings(options))
     if not options.verbose:
-        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_RecordedElsewhere())
+        for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
+            logging.getLogger(name).addFilter(_RecordedElsewhere())
     process.crawl(AuditSpider, url=url, out=str(crawl_dir), max_pages=options.max_pages,
                   max_depth=options.max_depth, max_documents=options.max_documents,
                   extra_hosts=",".join(options.extra_hosts), http_fallback=http_fallback)

@@ -149,3 +149,13 @@ def test_site_reached_by_name_with_resolve(sites, tmp_path):
     report = run.report
     assert report["crawl"]["pages"] == 3
     assert report["crawl"]["status"] == "partial"    # cut off by --max-pages
+
+
+def test_tls_failure_is_a_clear_message(sites, tmp_path):
+    # https:// to a server that speaks plain HTTP: the TLS handshake fails.
+    url = sites["kcson_full"].base_url.replace("http://", "https://") + "/"
+    run = run_cli(["check", url, "--out", str(tmp_path), *FAST], tmp_path)
+    assert run.code == 3
+    assert run.report["errors"][0]["kind"] == "tls"
+    assert "TLS" in run.report["crawl"]["entry_error"]
+    assert "Traceback" not in run.stderr and "ERROR" not in run.stderr
