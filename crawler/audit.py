@@ -42,6 +42,8 @@ class CrawlOptions:
     contact: str = ""
     progress: bool = True
     verbose: bool = False
+    render: str = "auto"
+    chromium: str = ""
 
 
 def normalise_start_url(raw: str) -> tuple[str, bool]:
@@ -108,7 +110,8 @@ def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: b
             logging.getLogger(name).addFilter(_RecordedElsewhere())
     process.crawl(AuditSpider, url=url, out=str(crawl_dir), max_pages=options.max_pages,
                   max_depth=options.max_depth, max_documents=options.max_documents,
-                  extra_hosts=",".join(options.extra_hosts), http_fallback=http_fallback)
+                  extra_hosts=",".join(options.extra_hosts), http_fallback=http_fallback,
+                  render=options.render, chromium=options.chromium)
     process.start()
 
 

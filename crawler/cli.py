@@ -37,6 +37,9 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDR",
                    help="обращаться к HOST по адресу ADDR, минуя DNS (как curl --resolve)")
     p.add_argument("--contact", default="", help="контактный URL оператора для заголовка User-Agent")
+    p.add_argument("--render", choices=("auto", "never", "always"), default="auto",
+                   help="открывать страницы в браузере: auto — только если меню строится скриптом (по умолчанию)")
+    p.add_argument("--chromium", default="", help="путь к Chromium (по умолчанию /usr/bin/chromium или $NOK_CHROMIUM)")
     p.add_argument("--checklist", default=None, help="свой чек-лист YAML (по умолчанию встроенный social)")
     p.add_argument("--quiet", action="store_true", help="без индикатора хода обхода")
     p.add_argument("--verbose", action="store_true", help="подробный журнал Scrapy")
@@ -76,7 +79,7 @@ def _options(args) -> CrawlOptions:
                         extra_hosts=args.extra_host, allow_private=args.allow_private,
                         obey_robots=not args.ignore_robots, delay=args.delay, concurrency=args.concurrency,
                         timeout=args.timeout, time_limit=args.time_limit, resolve=resolve, contact=args.contact,
-                        progress=not args.quiet, verbose=args.verbose)
+                        progress=not args.quiet, verbose=args.verbose, render=args.render, chromium=args.chromium)
 
 
 def _check_checklist(ref: str | None) -> None:

@@ -62,6 +62,7 @@ class CrawlJournal:
     stop_reason: str = "finished"  # finished | max_pages | time_limit | interrupted
     pages: int = 0
     documents: int = 0
+    rendered_pages: int = 0       # pages re-read from Chromium because their menu is built by script
     bytes: int = 0
     cut_off_links: int = 0        # same-site links not fetched because a limit was reached
     deep_links: int = 0           # links beyond --max-depth

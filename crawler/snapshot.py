@@ -23,6 +23,7 @@ _MENU_ATTR = re.compile(r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|breadcrumbs?
 _MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
                "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]")
 _WS = re.compile(r"\s+")
+_NOSCRIPT_JS = re.compile(r"javascript|включите", re.I)
 _URL_IN_SCRIPT = re.compile(r"""https?://[^\s"'<>()\\]+""")
 
 
@@ -75,6 +76,8 @@ class PageSnapshot:
     itemprops: dict[str, list[str]] = field(default_factory=dict)
     embeds: list[str] = field(default_factory=list)   # script/iframe/embed src and URLs inside inline scripts
     forms: list[FormInfo] = field(default_factory=list)
+    render_hint: str = ""    # why the static HTML looks script-built (Russian), '' when it does not
+    rendered: bool = False   # the fields above come from the DOM after scripts ran (Chromium)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -165,6 +168,29 @@ def _anchor_text(a) -> str:
     return text or _clean(a.get("title") or a.get("aria-label") or "")
 
 
+def _render_hint(root, links: int) -> str:
+    """Does this page's static HTML look built by script? (the `--render auto` heuristic)
+
+    1. it loads scripts and has fewer than 3 links: an application shell;
+    2. it loads scripts and a navigation container is empty (<nav> without links, or an empty element whose
+       id/class names a menu): the menu is filled in by script;
+    3. a <noscript> block asks the visitor to enable JavaScript.
+    """
+    if root.find(".//script") is None:
+        return ""
+    if links < 3:
+        return "в статическом HTML почти нет ссылок: страница строится скриптом"
+    for el in root.iter("nav", "ul", "div", "menu"):
+        if el.find(".//a") is None and (el.tag == "nav" or (
+                len(el) == 0 and not (el.text or "").strip()
+                and _MENU_ATTR.search(f"{el.get('class', '')} {el.get('id', '')}"))):
+            return "меню пустое в статическом HTML и заполняется скриптом"
+    for ns in root.iter("noscript"):
+        if _NOSCRIPT_JS.search(ns.text_content() or ""):
+            return "страница требует JavaScript (<noscript>)"
+    return ""
+
+
 def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
     """Fill the content fields of `snapshot` from the page's decoded HTML."""
     try:
@@ -220,6 +246,7 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
                               has_submit=bool(submits),
                               submit_disabled=bool(submits) and all(e.get("disabled") is not None for e in submits)))
     snapshot.forms = forms
+    snapshot.render_hint = _render_hint(root, len(links))
 
     body = root.find("body")
     if body is None:

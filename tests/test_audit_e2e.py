@@ -159,3 +159,18 @@ def test_tls_failure_is_a_clear_message(sites, tmp_path):
     assert run.report["errors"][0]["kind"] == "tls"
     assert "TLS" in run.report["crawl"]["entry_error"]
     assert "Traceback" not in run.stderr and "ERROR" not in run.stderr
+
+
+def test_menu_built_by_javascript_is_rendered_and_its_section_found(audit):
+    run = audit("kcson_jsmenu")
+    assert run.code == 0, run.stderr
+    assert run.item("free_places")["status"] == "present"
+    pages = [json.loads(l) for l in (run.out / "crawl" / "pages.jsonl").read_text(encoding="utf-8").splitlines()]
+    home = next(p for p in pages if p["depth"] == 0)
+    assert home["rendered"] and home["render_hint"]
+    assert not any(p["rendered"] for p in pages if p["depth"] > 0), "pages with static menus are not rendered"
+
+
+def test_render_never_misses_the_script_built_section(audit):
+    run = audit("kcson_jsmenu", "--render", "never")
+    assert run.item("free_places")["status"] == "absent"

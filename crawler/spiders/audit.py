@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.http import TextResponse
 
 from crawler.documents import NOT_FETCHED_KINDS, extract_text, kind_from_content_type, kind_from_url
 from crawler.errors import classify
 from crawler.items import FetchedDocument, FetchedPage
 from crawler.journal import CrawlJournal, Problem
+from crawler.rendering import RENDER_MODES, PageRenderer
 from crawler.scope import SiteScope
 from crawler.snapshot import DocumentSnapshot, PageSnapshot, extract
 from crawler.traps import TrapGuard, canonical_url
@@ -43,7 +45,7 @@ class AuditSpider(scrapy.Spider):
 
     def __init__(self, url: str = "", out: str = "", max_pages: int | str = 300, max_depth: int | str = 5,
                  max_documents: int | str = 150, extra_hosts: str = "", http_fallback: bool | str = False,
-                 **kwargs):
+                 render: str = "auto", chromium: str = "", max_rendered: int | str = 30, **kwargs):
         super().__init__(**kwargs)
         if not url or not out:
             raise ValueError("the audit spider needs -a url=... and -a out=<crawl folder>")
@@ -53,6 +55,12 @@ class AuditSpider(scrapy.Spider):
         self.max_depth = int(max_depth)
         self.max_documents = int(max_documents)
         self.http_fallback = str(http_fallback).lower() in ("1", "true", "yes")
+        if render not in RENDER_MODES:
+            raise ValueError(f"render must be one of {RENDER_MODES}")
+        self.render_mode = render
+        self.chromium = chromium or None
+        self.max_rendered = int(max_rendered)
+        self.renderer: PageRenderer | None = None
         hosts = [h.strip() for h in extra_hosts.split(",") if h.strip()] if isinstance(extra_hosts, str) else list(extra_hosts)
         self.scope = SiteScope(url, hosts)
         self.traps = TrapGuard()
@@ -70,7 +78,13 @@ class AuditSpider(scrapy.Spider):
         spider.journal.robots.obeyed = crawler.settings.getbool("ROBOTSTXT_OBEY")
         spider.document_maxsize = crawler.settings.getint("NOK_DOCUMENT_MAXSIZE")
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        crawler.signals.connect(spider.close_renderer, signal=signals.spider_closed)
         return spider
+
+    def close_renderer(self):
+        if self.renderer is not None:
+            return deferred_from_coro(self.renderer.close())
+        return None
 
     def on_spider_error(self, failure, response):
         """A page that broke nok-audit's own code is recorded, not silently lost."""
@@ -87,7 +101,7 @@ class AuditSpider(scrapy.Spider):
                               meta={"nok_entry": True, "nok_depth": 0, "nok_link_text": ""})
 
     # -- pages ---------------------------------------------------------------------------------------
-    def parse_page(self, response):
+    async def parse_page(self, response):
         meta = response.meta
         entry = meta.get("nok_entry", False)
         if entry:
@@ -100,7 +114,8 @@ class AuditSpider(scrapy.Spider):
         if not is_html:
             if entry:
                 self.journal.entry_error = f"по стартовому адресу отдаётся не HTML-страница ({content_type or 'тип не указан'})"
-            yield from self._document_from(response, kind_from_url(response.url) or kind_from_content_type(content_type))
+            for item in self._document_from(response, kind_from_url(response.url) or kind_from_content_type(content_type)):
+                yield item
             return
         if _looks_binary(response.body):
             self._problem(response.request, "bad_response", "вместо HTML-страницы сервер отдал двоичные данные")
@@ -115,10 +130,27 @@ class AuditSpider(scrapy.Spider):
             encoding=response.encoding, encoding_note=meta.get("nok_encoding_note", ""), sha256=digest,
             html_file="")
         extract(snapshot, response.text)
+        if self.render_mode == "always" or (self.render_mode == "auto" and snapshot.render_hint):
+            await self._render(snapshot)
         if entry:
             self.journal.entry_ok = True
         yield FetchedPage(snapshot=snapshot, body=response.body)
-        yield from self._follow(snapshot)
+        for request in self._follow(snapshot):
+            yield request
+
+    async def _render(self, snapshot: PageSnapshot) -> None:
+        """Re-extract the page from the DOM Chromium built; the raw body stays the evidence as fetched."""
+        if self.renderer is None:
+            self.renderer = PageRenderer(self.chromium, self.journal.user_agent,
+                                         timeout_s=self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"),
+                                         max_pages=self.max_rendered)
+        html = await self.renderer.render(snapshot.url)
+        if html is None:
+            return
+        hint = snapshot.render_hint
+        extract(snapshot, html)
+        snapshot.render_hint, snapshot.rendered = hint, True
+        self.journal.rendered_pages += 1
 
     def _follow(self, page: PageSnapshot):
         depth = page.depth
@@ -170,14 +202,16 @@ class AuditSpider(scrapy.Spider):
                              meta={**meta, "nok_document": True, "download_maxsize": self.document_maxsize},
                              priority=-1)
 
-    def parse_document(self, response):
+    async def parse_document(self, response):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         kind = kind_from_url(response.url) or kind_from_content_type(content_type)
         if "text/html" in content_type and kind not in ("txt",):
             # A document link that opens an HTML page (a viewer or an error page) is still followed as a page.
-            yield from self.parse_page(response)
+            async for item in self.parse_page(response):
+                yield item
             return
-        yield from self._document_from(response, kind)
+        for item in self._document_from(response, kind):
+            yield item
 
     def _document_from(self, response, kind: str):
         meta = response.meta
