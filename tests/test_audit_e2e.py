@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from conftest import FAST, expected, run_cli
+from conftest import FAST, SITES, expected, run_cli
 
-SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken"]
+SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken", "kcson_jsmenu"]
 
 
 @pytest.mark.parametrize("name", SITES_WITH_EXPECTATIONS)
@@ -174,3 +174,12 @@ def test_menu_built_by_javascript_is_rendered_and_its_section_found(audit):
 def test_render_never_misses_the_script_built_section(audit):
     run = audit("kcson_jsmenu", "--render", "never")
     assert run.item("free_places")["status"] == "absent"
+
+
+def test_demo_command_audits_the_shipped_site_as_expected(tmp_path):
+    run = run_cli(["demo", "--out", str(tmp_path)], tmp_path)
+    assert run.code == 0, run.stderr
+    want = json.loads((SITES / "_demo_expected.json").read_text(encoding="utf-8"))["items"]
+    got = {i["id"]: i["status"] for i in run.report["items"]}
+    assert got == want
+    assert str(tmp_path / "report.html") in run.stdout

@@ -263,7 +263,6 @@ def test_robots_gzip_session_ids_calendar(robots):
 # ---------------------------------------------------------------- start_all, moved site, expected data
 
 def test_start_all_and_expected_files():
-    t0 = time.monotonic()
     servers = sitesrv.start_all(SITES, first_octet_start=40)
     try:
         names = sorted(servers)
@@ -285,7 +284,6 @@ def test_start_all_and_expected_files():
     finally:
         for s in servers.values():
             s.stop()
-    assert time.monotonic() - t0 < 30
 
 
 def test_demo_site_expected():
