@@ -5,7 +5,8 @@ numbers, CSS class names, which URL may become a link) is prepared here.
 
 Every string that comes from the audited site (titles, snippets, URLs, link texts, error
 messages) is untrusted. This module never marks anything safe: Jinja2 autoescaping escapes it,
-and `link()` lets a URL become an <a href> only when it is a plain http(s) URL.
+`link()` lets a URL become an <a href> only when it is a plain http(s) URL, and `screenshot()` lets
+a screenshot path become <img src> only as screenshots/<plain name>.png beside the report.
 """
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ CRAWL_STATUS_CSS = {labels.COMPLETE: "crawl-complete", labels.PARTIAL: "crawl-pa
                     labels.UNREACHABLE: "crawl-unreachable"}
 STRENGTH_CSS = {STRONG: "ev-strong", WEAK: "ev-weak", REJECTED: "ev-rejected"}
 STRENGTH_ORDER = {STRONG: 0, WEAK: 1, REJECTED: 2}
+WORKS_CSS = {True: "works-yes", False: "works-no", None: "works-unknown"}
+IMPACT_CSS = {"critical": "imp-critical", "serious": "imp-serious", "moderate": "imp-moderate", "minor": "imp-minor"}
+IMPACT_ORDER = {imp: n for n, imp in enumerate(labels.IMPACTS)}
+MAX_STEPS = 50
+MAX_VIOLATION_ROWS = 100
+THUMBNAIL_WIDTH = "160"
+
+# A screenshot may become <img src> / <a href> only as a plain file name inside the report's own
+# screenshots/ folder: no scheme, no "/" after the folder, no "..", "%", backslash or whitespace tricks.
+_SCREENSHOT_PATH = re.compile(r"screenshots/[A-Za-z0-9_.-]+\.png")
 
 # A URL may become a link only if it literally starts with http:// or https:// and holds no
 # whitespace or control characters (browsers strip those, which could turn "java\tscript:" into
@@ -43,6 +54,14 @@ def link(url: str | None) -> dict | None:
         return None
     href = url if _LINKABLE.match(url) else None
     return {"text": readable_url(url) if href else url, "href": href}
+
+
+def screenshot(shot: dict) -> dict:
+    """{src, caption, path, taken}: src is None unless the path is screenshots/<plain name>.png."""
+    path = shot.get("path", "")
+    ok = _SCREENSHOT_PATH.fullmatch(path) is not None and ".." not in path
+    return {"src": path if ok else None, "path": path, "caption": shot.get("caption", ""),
+            "taken": format_time(shot.get("taken_at", ""))}
 
 
 def readable_host(host: str) -> str:
@@ -102,12 +121,15 @@ def build_view(report: dict) -> dict:
         },
         "cards": _cards(summary),
         "share": _share(summary["site_share_1_1"]),
+        "dist": _dist(summary.get("dist_preview_1_2"), summary),
         "indicator_rows": _indicator_rows(summary["by_indicator"]),
         "groups": _groups(report["items"]),
         "crawl_facts": _crawl_facts(crawl),
         "robots": _robots(report["robots"]),
         "errors": _errors(report["errors"]),
         "traps": [{"pattern": t["pattern"], "dropped": format_int(t["dropped"])} for t in report["traps"]],
+        "controls": _controls(report.get("controls"), report["items"]),
+        "accessibility": _accessibility(report.get("accessibility")),
         "legend": _legend(),
     }
 
@@ -138,6 +160,20 @@ def _share(share: dict) -> dict:
         "formula_text": share["formula_text"],
         "explanation": labels.SITE_SHARE_EXPLANATION,
         "notes": notes,
+    }
+
+
+def _dist(preview: dict | None, summary: dict) -> dict | None:
+    """Indicator 1.2 preview block; None for reports made before the control stage existed."""
+    if preview is None:
+        return None
+    return {
+        "value": "—" if preview["points"] is None else str(preview["points"]),
+        "fraction": (f'работающих каналов: {summary["channels_working"]} из {summary["channels_present"]} '
+                     "найденных на сайте"),
+        "text": preview["text"],
+        "label": preview["label"],
+        "explanation": labels.DIST_EXPLANATION,
     }
 
 
@@ -187,7 +223,11 @@ def _item(it: dict, number: int) -> dict:
         "not_in_norm": "" if it["counts_in_norm"] or it["indicator"] != "1.1" else "не входит в Инорм_сайт",
         "status_css": STATUS_CSS[it["status"]],
         "status_text": it["status_text"],
+        "works": "works" in it,
+        "works_css": WORKS_CSS.get(it.get("works"), "works-unknown"),
+        "works_badge": labels.WORKS_BADGE.get(it.get("works"), labels.WORKS_BADGE[None]),
         "works_text": it.get("works_text", ""),
+        "control": _control(it["control"]) if it.get("control") else None,
         "reason": it["reason"],
         "fix": it["fix"] if it["status"] in (ABSENT, UNKNOWN) else "",
         "evidence": [_evidence(e) for e in shown],
@@ -209,6 +249,82 @@ def _evidence(e: dict) -> dict:
     }
 
 
+def _control(c: dict) -> dict:
+    steps = c["steps"][:MAX_STEPS]
+    hidden = len(c["steps"]) - len(steps)
+    final = c["final_url"] if c["final_url"] and c["final_url"] != c["url"] else ""
+    return {
+        "method_text": c["method_text"],
+        "reason": c["reason"],
+        "page": link(c["url"]),
+        "final": link(final),
+        "status": "" if c["status"] is None else f'ответ HTTP {c["status"]}',
+        "steps_title": f'Ход проверки (шагов: {len(c["steps"])})',
+        "steps": steps,
+        "steps_more": f"Ещё шагов: {hidden} — полный список в report.json." if hidden else "",
+        "submitted": "форма отправлена (запуск с --submit-forms)" if c["submitted"] else "",
+        "screenshots": [screenshot(s) for s in c["screenshots"]],
+        "thumb_width": THUMBNAIL_WIDTH,
+    }
+
+
+def _controls(controls: dict | None, items: list[dict]) -> dict:
+    """The «Контрольные проверки каналов» section: what was checked, how, and what never happens."""
+    if controls is None:
+        return {"run": False, "intro": labels.CONTROLS_NOT_RUN, "facts": [],
+                "notes": [labels.FORMS_NOT_SUBMITTED, labels.CALLS_NOT_MADE], "rows": []}
+    by_method = controls["by_method"]
+    facts = [
+        ("Проверено пунктов", format_int(controls["checked"])),
+        ("Работают", format_int(controls["working"])),
+        ("Не работают", format_int(controls["not_working"])),
+        ("Не удалось проверить", format_int(controls["undecided"])),
+        ("Проверено в браузере", format_int(by_method["browser"])),
+        ("Проверена корректность номера или адреса (без звонка и письма)", format_int(by_method["validated"])),
+        ("Проверено одним HTTP-запросом", format_int(by_method["http"])),
+    ]
+    rows = [{"anchor": "item-" + it["id"], "name": it["name"], "works_css": WORKS_CSS.get(it["works"], "works-unknown"),
+             "works_badge": labels.WORKS_BADGE.get(it["works"], labels.WORKS_BADGE[None]),
+             "works_text": it["works_text"],
+             "method_text": it["control"]["method_text"] if it.get("control") else "не проверялось"}
+            for it in items if "works" in it]
+    return {"run": True, "intro": "", "facts": [{"label": k, "value": v} for k, v in facts],
+            "notes": list(controls["notes"]), "rows": rows}
+
+
+def _accessibility(a11y: dict | None) -> dict:
+    if a11y is None:
+        return {"run": False, "summary": [labels.A11Y_NOT_RUN], "results": [], "not_scored": labels.A11Y_NOT_SCORED}
+    results = []
+    for r in a11y["results"]:
+        violations = sorted(r["violations"], key=lambda v: (IMPACT_ORDER.get(v["impact"], 9), -v["nodes"], v["id"]))
+        shown = violations[:MAX_VIOLATION_ROWS]
+        if r["zoom_200_horizontal_scroll"] is None:
+            zoom = "не проверялось"
+        elif r["zoom_200_horizontal_scroll"]:
+            zoom = "появляется горизонтальная прокрутка (нарушение ПП РФ № 102)"
+        else:
+            zoom = "горизонтальной прокрутки нет"
+        results.append({
+            "variant": capitalized(labels.A11Y_VARIANT_TEXT.get(r["variant"], r["variant"])),
+            "page": link(r["url"]),
+            "axe": f'axe-core {r["axe_version"]}' if r["axe_version"] else "axe-core",
+            "error": r["error"],
+            "zoom": zoom,
+            "by_impact": [{"css": IMPACT_CSS[imp], "text": labels.IMPACT_PLURAL[imp],
+                           "count": format_int(r["violations_by_impact"].get(imp, 0))}
+                          for imp in labels.IMPACTS if imp in r["violations_by_impact"]],
+            "rows": [{"css": IMPACT_CSS.get(v["impact"], "imp-minor"),
+                      "impact": labels.IMPACT_TEXT.get(v["impact"], v["impact"]),
+                      "help": v["help_ru"] or v["help_en"] or v["id"],
+                      "rule": v["id"],
+                      "nodes": format_int(v["nodes"])} for v in shown],
+            "more": (f"Показаны первые {len(shown)}; всего {len(violations)} — полный список в report.json."
+                     if len(violations) > len(shown) else ""),
+        })
+    return {"run": True, "summary": list(a11y["summary"]), "results": results, "not_scored": labels.A11Y_NOT_SCORED}
+
+
 def _crawl_facts(c: dict) -> list[dict]:
     facts = [
         ("Состояние обхода", c["status_text"]),
@@ -227,6 +343,9 @@ def _crawl_facts(c: dict) -> list[dict]:
         ("Стартовая страница", "загружена" if c["entry_ok"] else f'не загружена: {c["entry_error"] or "причина неизвестна"}'),
         ("Идентификатор робота (User-Agent)", c["user_agent"]),
     ]
+    if "rendered_pages" in c:
+        facts.insert(6, ("Страниц, прочитанных через браузер (меню строится скриптом)",
+                         format_int(c["rendered_pages"])))
     return [{"label": label, "value": value} for label, value in facts]
 
 
@@ -283,6 +402,13 @@ def _legend() -> list[dict]:
         {"css": STATUS_CSS[UNKNOWN], "term": labels.STATUS_TEXT[UNKNOWN],
          "text": "решить не удалось: сайт недоступен, нужная часть закрыта robots.txt или обход остановлен лимитом. "
                  "Такой пункт нужно проверить вручную; он не означает «не найдено»."},
+        {"css": "works-badge " + WORKS_CSS[True], "term": labels.WORKS_BADGE[True],
+         "text": "контрольная проверка показала, что способ связи или версия для слабовидящих работает; "
+                 "для телефона и почты — что опубликованы корректные номер и адрес (звонок и письмо не выполнялись)."},
+        {"css": "works-badge " + WORKS_CSS[False], "term": labels.WORKS_BADGE[False],
+         "text": "контрольная проверка показала, что способ связи или версия для слабовидящих не работает; причина указана."},
+        {"css": "works-badge " + WORKS_CSS[None], "term": labels.WORKS_BADGE[None],
+         "text": "работоспособность не проверялась или проверка не дала ответа; проверьте вручную."},
         {"css": "mark-unconfirmed", "term": labels.UNCONFIRMED_MARK,
          "text": labels.CONFIDENCE_TEXT["U"] + "; перед выводами сверьте его с официальной публикацией акта."},
     ]

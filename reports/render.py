@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 import jsonschema
 
+from reports import labels
 from reports.html_view import build_view, capitalized, readable_url
 from reports.report_content import ReportInputError, build_report
 from reports.russian_format import format_percent
@@ -91,6 +92,40 @@ def write_reports(report: dict, out_dir: Path) -> tuple[Path, Path]:
     return json_path, html_path
 
 
+TERMINAL_NAME_CHARS = 60
+TERMINAL_WORKS_CHARS = 100
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _control_lines(report: dict) -> list[str]:
+    """Channels of 1.2 and the version for the visually impaired: does each work (control stage)."""
+    if "controls" not in report:            # a report made before the control stage existed
+        return []
+    summary = report["summary"]
+    channels = [it for it in report["items"] if it["indicator"] == "1.2" and "works" in it]
+    alt = [it for it in report["items"] if it["id"] == "acc_alt_version" and "works" in it]
+    if report["controls"] is None:
+        lines = [f"{labels.CONTROLS_NOT_RUN}."]
+    else:
+        lines = [f"Каналы обратной связи (1.2): работают {summary['channels_working']} "
+                 f"из {summary['channels_present']} найденных"]
+        lines.extend(f"  - {_short(it['name'], TERMINAL_NAME_CHARS)}: {_short(it['works_text'], TERMINAL_WORKS_CHARS)}"
+                     for it in channels)
+        lines.extend(f"Версия для слабовидящих: {_short(it['works_text'], TERMINAL_WORKS_CHARS)}" for it in alt)
+        preview = summary.get("dist_preview_1_2")
+        if preview:
+            lines.append(f"Показатель 1.2, {preview['label']}: {preview['text']}")
+        lines.extend(f"{note}." for note in report["controls"]["notes"])
+    a11y = report.get("accessibility")
+    if a11y is not None:
+        lines.append("Доступность (дополнительно, не влияет на баллы НОК):")
+        lines.extend(f"  {line}" for line in a11y["summary"])
+    return lines
+
+
 def terminal_summary(report: dict, json_path, html_path) -> str:
     """A short Russian plain-text summary for the terminal."""
     site, crawl, summary = report["site"], report["crawl"], report["summary"]
@@ -106,6 +141,7 @@ def terminal_summary(report: dict, json_path, html_path) -> str:
     if share["share"] is not None:
         lines.append(f"Доля обязательной информации на сайте (1.1): {share['formula_text']} "
                      f"({format_percent(share['share'])})".replace("\u00a0", " "))
+    lines.extend(_control_lines(report))
     absent = [it for it in report["items"] if it["status"] == "absent"]
     unknown = [it for it in report["items"] if it["status"] == "unknown"]
     if absent:

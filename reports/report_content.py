@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from checklists.model import INDICATORS, Checklist, Item
-from checklists.results import EVIDENCE_KINDS, PRESENT, Evidence, Finding
+from checklists.results import ABSENT, EVIDENCE_KINDS, PRESENT, UNKNOWN, Evidence, Finding
+from crawler.control.model import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult
 from crawler.crawlstore import StoredCrawl
 from crawler.journal import PROBLEM_KINDS, CrawlJournal, Problem
 from reports import labels
@@ -18,11 +19,17 @@ from reports.russian_format import format_decimal
 SCHEMA_VERSION = "1.0"
 TOOL_NAME = "nok-audit"
 
-# Items whose channel or feature must also be shown to WORK, not only to be published. This stage
-# only knows publication, so they get `works: null`; the control stage fills it in.
+# Items whose channel or feature must also be shown to WORK, not only to be published: they get
+# `works` (true / false / null) from the control stage (crawler/control), null when it did not run.
 # Indicator 1.2 says «…и их функционирование»; 3.2 condition 4 is an alternative version that works.
 WORKS_CHECKED_LATER_INDICATORS = ("1.2",)
 WORKS_CHECKED_LATER_ITEMS = ("acc_alt_version",)
+CHANNELS_INDICATOR = "1.2"
+CONTROL_METHODS = (BROWSER, VALIDATED, HTTP)
+# Keys of one axe-core violation in AccessibilityResult.violations (crawler/control/accessibility.py),
+# with defaults: report.json keeps exactly these, so the schema can stay strict.
+VIOLATION_FIELDS = {"id": "", "impact": "minor", "help_ru": "", "help_en": "", "nodes": 0, "targets": [],
+                    "help_url": "", "wcag": [], "best_practice": False}
 
 
 class ReportInputError(ValueError):
@@ -30,11 +37,18 @@ class ReportInputError(ValueError):
 
 
 def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Finding], *,
-                 command: list[str], tool_version: str, generated_at: str | None = None) -> dict:
-    """Return the content of report.json (see reports/report.schema.json)."""
+                 command: list[str], tool_version: str, generated_at: str | None = None,
+                 controls: list[ControlResult] | None = None,
+                 accessibility: list[AccessibilityResult] | None = None) -> dict:
+    """Return the content of report.json (see reports/report.schema.json).
+
+    `controls` / `accessibility`: results of the control stage; None when it did not run (a report
+    without a browser), which is not the same as an empty list (it ran and checked nothing).
+    """
     journal = crawl.journal
     titles = _titles_by_url(crawl)
-    items = [_item_entry(item, finding, titles) for item, finding in _pair(checklist, findings)]
+    results = _controls_by_item(controls)
+    items = [_item_entry(item, finding, titles, results) for item, finding in _pair(checklist, findings)]
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version},
@@ -65,7 +79,9 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
         "traps": [{"pattern": pattern, "dropped": dropped}
                   for pattern, dropped in sorted(journal.trap_patterns.items(), key=lambda kv: (-kv[1], kv[0]))],
         "items": items,
-        "summary": _summary(items),
+        "summary": _summary(items, controls_run=controls is not None),
+        "controls": _controls_entry(controls, items),
+        "accessibility": _accessibility_entry(accessibility),
     }
 
 
@@ -103,7 +119,23 @@ def needs_works_check(item: Item) -> bool:
     return item.indicator in WORKS_CHECKED_LATER_INDICATORS or item.id in WORKS_CHECKED_LATER_ITEMS
 
 
-def _item_entry(item: Item, finding: Finding, titles: dict[str, str]) -> dict:
+def _controls_by_item(controls: list[ControlResult] | None) -> dict[str, ControlResult] | None:
+    """Control results by item id; None when the control stage did not run. Refuses duplicates."""
+    if controls is None:
+        return None
+    by_id: dict[str, ControlResult] = {}
+    for r in controls:
+        if r.item_id in by_id:
+            raise ReportInputError(f"two control results for checklist item {r.item_id!r}")
+        if r.method not in CONTROL_METHODS:
+            raise ReportInputError(f"control result for {r.item_id!r} has unknown method {r.method!r}")
+        by_id[r.item_id] = r
+    # Results for items that are not in this report (controls.json of another checklist) are ignored.
+    return by_id
+
+
+def _item_entry(item: Item, finding: Finding, titles: dict[str, str],
+                results: dict[str, ControlResult] | None = None) -> dict:
     if item.indicator not in INDICATORS:
         raise ReportInputError(f"item {item.id!r} has unknown indicator {item.indicator!r}")
     if finding.status not in labels.STATUSES:
@@ -122,10 +154,67 @@ def _item_entry(item: Item, finding: Finding, titles: dict[str, str]) -> dict:
         "fix": item.fix,
         "evidence": [_evidence_entry(e, titles) for e in finding.evidence],
     }
-    if needs_works_check(item):
+    result = results.get(item.id) if results is not None else None
+    if result is not None:
+        entry["works"] = result.works
+        entry["works_text"] = works_text(item.id, result)
+        entry["control"] = _control_entry(result)
+    elif needs_works_check(item):
         entry["works"] = None
-        entry["works_text"] = labels.WORKS_NOT_CHECKED
+        entry["works_text"] = _works_text_without_result(item, finding, controls_run=results is not None)
     return entry
+
+
+def _works_text_without_result(item: Item, finding: Finding, *, controls_run: bool) -> str:
+    if not controls_run:
+        return labels.WORKS_NOT_CHECKED
+    if finding.status == ABSENT:
+        return labels.WORKS_NOT_FOUND_ALT_VERSION if item.id == "acc_alt_version" else labels.WORKS_NOT_FOUND
+    if finding.status == UNKNOWN:
+        return labels.WORKS_NOT_ESTABLISHED
+    return labels.WORKS_NO_RESULT
+
+
+def _clause(reason: str) -> str:
+    """A Russian sentence as the tail of «не работает: …»: no final full stop, first letter lowered
+    unless the first word is an abbreviation (HTTP, DNS, ПОС)."""
+    text = " ".join(reason.split()).rstrip(".")
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _with_reason(head: str, reason: str) -> str:
+    tail = _clause(reason)
+    return f"{head}: {tail}" if tail else head
+
+
+def works_text(item_id: str, r: ControlResult) -> str:
+    """Russian: what the control check established. VALIDATED never claims a call or a letter."""
+    if r.works is None:
+        return _with_reason("не удалось проверить", r.reason)
+    if r.method == VALIDATED:
+        if r.works:
+            return labels.WORKS_VALIDATED_TRUE.get(item_id, labels.WORKS_VALIDATED_TRUE_OTHER)
+        return _with_reason("опубликован, но некорректен", r.reason)
+    if r.method == HTTP:
+        return labels.WORKS_HTTP_TRUE if r.works else _with_reason("ссылка не открывается", r.reason)
+    return labels.WORKS_BROWSER_TRUE if r.works else _with_reason("не работает", r.reason)
+
+
+def _control_entry(r: ControlResult) -> dict:
+    return {
+        "method": r.method,
+        "method_text": labels.CONTROL_METHOD_TEXT[r.method],
+        "reason": r.reason,
+        "url": r.url,
+        "final_url": r.final_url,
+        "status": r.status,
+        "steps": [str(s) for s in r.steps],
+        "details": dict(r.details),
+        "submitted": bool(r.submitted),
+        "screenshots": [{"path": s.path, "caption": s.caption, "taken_at": s.taken_at} for s in r.screenshots],
+    }
 
 
 def _evidence_entry(e: Evidence, titles: dict[str, str]) -> dict:
@@ -191,6 +280,7 @@ def _crawl_entry(j: CrawlJournal) -> dict:
         "stop_reason_text": labels.STOP_REASON_TEXT.get(j.stop_reason, j.stop_reason),
         "max_pages": j.max_pages,
         "max_depth": j.max_depth,
+        "rendered_pages": j.rendered_pages,
         "user_agent": j.user_agent,
         "cut_off_links": j.cut_off_links,
         "deep_links": j.deep_links,
@@ -207,12 +297,107 @@ def _counts(items: list[dict]) -> dict:
     return c
 
 
-def _summary(items: list[dict]) -> dict:
+def _summary(items: list[dict], *, controls_run: bool = False) -> dict:
     by_indicator = {}
     for ind in INDICATORS:
         of_ind = [it for it in items if it["indicator"] == ind]
         by_indicator[ind] = {**_counts(of_ind), "norm": sum(1 for it in of_ind if it["counts_in_norm"])}
-    return {**_counts(items), "by_indicator": by_indicator, "site_share_1_1": site_share_1_1(items)}
+    channels = [it for it in items if it["indicator"] == CHANNELS_INDICATOR]
+    present = sum(1 for it in channels if it["status"] == PRESENT)
+    working = sum(1 for it in channels if it["status"] == PRESENT and it.get("works") is True)
+    return {**_counts(items), "by_indicator": by_indicator, "site_share_1_1": site_share_1_1(items),
+            "channels_present": present, "channels_working": working,
+            "dist_preview_1_2": dist_preview_1_2(channels, controls_run=controls_run)}
+
+
+def dist_preview_1_2(channels: list[dict], *, controls_run: bool) -> dict:
+    """A preview of Пдист = 30 × Сдист (at most 100), formula (1.2) of Приказ Минтруда России № 344н.
+
+    Сдист counts channels that are found on the site AND work (`works` true). Not a NOK score: the
+    phone and the e-mail count when their published number/address is valid, without a call or a letter.
+    """
+    working = sum(1 for it in channels if it["status"] == PRESENT and it.get("works") is True)
+    undecided = sum(1 for it in channels if it["status"] == PRESENT and it.get("works") is None)
+    if not controls_run:
+        return {"formula": labels.DIST_FORMULA, "channels": working, "undecided": undecided, "points": None,
+                "text": labels.DIST_NOT_COMPUTED, "label": labels.DIST_PREVIEW_LABEL}
+    raw = labels.CHANNEL_POINTS * working
+    points = min(raw, labels.MAX_POINTS)
+    text = f"{labels.DIST_FORMULA}: {labels.CHANNEL_POINTS} × {working} = {raw}"
+    if raw > labels.MAX_POINTS:
+        text += f", учитывается {labels.MAX_POINTS}"
+    if undecided:
+        text += f" (не удалось проверить найденных каналов: {undecided}; они не учтены)"
+    return {"formula": labels.DIST_FORMULA, "channels": working, "undecided": undecided, "points": points,
+            "text": text, "label": labels.DIST_PREVIEW_LABEL}
+
+
+def _controls_entry(controls: list[ControlResult] | None, items: list[dict]) -> dict | None:
+    """What the control stage did, and what it never does (calls, letters; forms unless asked)."""
+    if controls is None:
+        return None
+    checked = [it for it in items if "control" in it]
+    submitted = [it for it in checked if it["control"]["submitted"]]
+    if submitted:
+        forms_text = labels.FORMS_SUBMITTED + ", ".join(f"«{it['name']}»" for it in submitted)
+    else:
+        forms_text = labels.FORMS_NOT_SUBMITTED
+    return {
+        "checked": len(checked),
+        "working": sum(1 for it in checked if it["works"] is True),
+        "not_working": sum(1 for it in checked if it["works"] is False),
+        "undecided": sum(1 for it in checked if it["works"] is None),
+        "by_method": {m: sum(1 for it in checked if it["control"]["method"] == m) for m in CONTROL_METHODS},
+        "forms_submitted": bool(submitted),
+        "notes": [forms_text, labels.CALLS_NOT_MADE],
+    }
+
+
+def _accessibility_entry(results: list[AccessibilityResult] | None) -> dict | None:
+    """Supplementary axe-core and 200 % zoom results: shown, never scored."""
+    if results is None:
+        return None
+    entries = []
+    for r in results:
+        d = r.to_dict()
+        d["violations"] = [{key: v.get(key, default) for key, default in VIOLATION_FIELDS.items()}
+                           for v in r.violations]
+        entries.append(d)
+    return {"results": entries, "summary": accessibility_summary(results)}
+
+
+def accessibility_summary(results: list[AccessibilityResult]) -> list[str]:
+    """Russian lines: crawler.control.accessibility.summarise_ru when it is available, else our own."""
+    try:
+        from crawler.control.accessibility import summarise_ru
+    except (ImportError, OSError):      # the browser stage is not installed (axe-core missing)
+        return fallback_accessibility_summary(results)
+    return [str(line) for line in summarise_ru(results)]
+
+
+def fallback_accessibility_summary(results: list[AccessibilityResult]) -> list[str]:
+    if not results:
+        return [labels.A11Y_NOT_RUN]
+    lines = []
+    for r in results:
+        variant = capitalized(labels.A11Y_VARIANT_TEXT.get(r.variant, r.variant))
+        if r.error and not r.violations_by_impact:
+            lines.append(f"{variant}: не удалось проверить — {_clause(r.error)}")
+            continue
+        counts = ", ".join(f"{labels.IMPACT_PLURAL[imp]} {r.violations_by_impact.get(imp, 0)}"
+                           for imp in labels.IMPACTS)
+        lines.append(f"{variant}: нарушений доступности по axe-core — {counts}")
+    zoomed = [r for r in results if r.zoom_200_horizontal_scroll is not None]
+    if any(r.zoom_200_horizontal_scroll for r in zoomed):
+        lines.append("При увеличении 200 % появляется горизонтальная прокрутка — нарушение требований ПП РФ № 102")
+    elif zoomed:
+        lines.append("При увеличении 200 % горизонтальная прокрутка не появляется")
+    lines.append(labels.A11Y_NOT_SCORED)
+    return lines
+
+
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def site_share_1_1(items: list[dict]) -> dict:

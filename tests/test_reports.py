@@ -11,6 +11,7 @@ import pytest
 
 from checklists.model import INDICATORS, Checklist, Item
 from checklists.results import EVIDENCE_KINDS, REJECTED, WEAK, Evidence, Finding
+from crawler.control.model import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult, Screenshot
 from crawler.crawlstore import CrawlWriter, load_crawl
 from crawler.journal import PROBLEM_KINDS, CrawlJournal, Problem, RobotsInfo
 from crawler.snapshot import DocumentSnapshot, PageSnapshot
@@ -22,7 +23,7 @@ from reports.render import (SCHEMA_PATH, ReportInputError, ReportSchemaError, bu
 SITE = "https://" + "кцсон-пример.рф".encode("idna").decode("ascii") + "/"
 XSS_SNIPPET = "Учредитель: <script>alert(1)</script> министерство"
 XSS_URL = "javascript:alert(1)"
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: 'self'"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: file:"
 
 
 # ---------------------------------------------------------------- hand-made inputs
@@ -124,11 +125,12 @@ def make_findings() -> list[Finding]:
     ]
 
 
-def make_report(tmp_path: Path, journal: CrawlJournal | None = None, findings: list[Finding] | None = None) -> dict:
+def make_report(tmp_path: Path, journal: CrawlJournal | None = None, findings: list[Finding] | None = None,
+                checklist: Checklist | None = None, **control_stage) -> dict:
     crawl = make_crawl(tmp_path / "crawl", journal)
-    return build_report(crawl, make_checklist(), make_findings() if findings is None else findings,
+    return build_report(crawl, checklist or make_checklist(), make_findings() if findings is None else findings,
                         command=["nok-audit", "audit", SITE, "--out", str(tmp_path / "out")],
-                        tool_version="0.1.0", generated_at="2026-11-22T10:02:10+00:00")
+                        tool_version="0.1.0", generated_at="2026-11-22T10:02:10+00:00", **control_stage)
 
 
 def _validate(report: dict) -> None:
@@ -216,7 +218,8 @@ def test_channels_and_alternative_version_wait_for_the_works_check(tmp_path):
     items = _items(make_report(tmp_path))
     for item_id in ("ch_phone", "ch_email", "ch_faq", "acc_alt_version"):
         assert items[item_id]["works"] is None
-        assert items[item_id]["works_text"] == "работоспособность не проверялась"
+        assert items[item_id]["works_text"] == "работоспособность не проверялась (проверка без браузера)"
+        assert "control" not in items[item_id]
     assert "works" not in items["reg_date"]
 
 
@@ -349,6 +352,7 @@ def test_html_shows_statuses_evidence_fix_and_unconfirmed_mark(tmp_path):
     present = root.get_element_by_id("item-reg_date").text_content()
     assert "Дата государственной регистрации: 12.03.1996" in present and "Что сделать:" not in present
     assert "работоспособность не проверялась" in root.get_element_by_id("item-ch_phone").text_content()
+    assert "не проверено" in root.get_element_by_id("item-ch_phone").text_content()
     # Groups by indicator, in indicator order.
     assert [s.get("id") for s in root.xpath("//section[starts-with(@id, 'ind-')]")] == [
         "ind-1-1", "ind-1-2", "ind-3-2", "ind-extra"]
@@ -427,8 +431,393 @@ def test_schema_enums_follow_the_code_registries():
     assert defs["evidence"]["properties"]["kind"]["enum"] == list(EVIDENCE_KINDS)
     assert defs["item"]["properties"]["indicator"]["enum"] == list(INDICATORS)
     assert defs["item"]["properties"]["status_text"]["enum"] == list(labels.STATUS_TEXT.values())
+    from reports.report_content import CONTROL_METHODS, VIOLATION_FIELDS
+    assert defs["control"]["properties"]["method"]["enum"] == list(CONTROL_METHODS) == list(labels.CONTROL_METHOD_TEXT)
+    assert defs["violation"]["properties"]["impact"]["enum"] == list(labels.IMPACTS)
+    assert defs["violation"]["required"] == list(VIOLATION_FIELDS)
 
 
 def test_every_indicator_has_russian_titles():
     for table in (labels.INDICATOR_TITLES, labels.INDICATOR_SHORT, labels.INDICATOR_NOTES):
         assert set(table) == set(INDICATORS)
+
+
+# ---------------------------------------------------------------- control stage (issue #3)
+
+SHOT_OK = "screenshots/ch_e_service-form.png"
+SHOT_BAD = ("../../etc/passwd", "javascript:alert(1)", "screenshots/../../x.png", "/screenshots/a.png",
+            "screenshots/a.png\n", "https://evil.example/a.png", "screenshots/sub/a.png", "screenshots/a.svg")
+CHANNEL_SCREENSHOT = "2026-11-22T10:03:00+00:00"
+
+
+def make_control_checklist() -> Checklist:
+    checklist = make_checklist()
+    extra = [_item("ch_e_service", "электронные сервисы (обращение)", "1.2", confidence="P"),
+             _item("ch_opinion", "анкета для оценки качества", "1.2", confidence="P"),
+             _item("ch_other", "иной дистанционный способ", "1.2", confidence="U")]
+    at = [it.id for it in checklist.items].index("acc_alt_version")
+    checklist.items[at:at] = extra
+    return checklist
+
+
+def make_control_findings() -> list[Finding]:
+    return make_findings() + [
+        Finding("ch_e_service", "present", evidence=[Evidence(url=SITE + "priemnaya/", kind="form", snippet="форма")]),
+        Finding("ch_opinion", "present", evidence=[
+            Evidence(url="https://bus.gov.ru/qrcode/rate/123", kind="link_host", snippet="bus.gov.ru",
+                     source_url=SITE)]),
+        Finding("ch_other", "present", evidence=[Evidence(url="https://vk.com/kcson", kind="link_host", snippet="ВК")]),
+    ]
+
+
+def make_controls(submitted: bool = False) -> list[ControlResult]:
+    return [
+        ControlResult("ch_phone", True, "Номер +7 (812) 123-45-67 опубликован и соответствует формату.",
+                      method=VALIDATED, url=SITE + "kontakty/", details={"numbers": ["+78121234567"]}),
+        ControlResult("ch_email", False, "Адрес «kcson@example» не является адресом электронной почты.",
+                      method=VALIDATED, url=SITE + "kontakty/"),
+        ControlResult("ch_e_service", True, "Форма обращения заполнена, проверка полей пройдена.", method=BROWSER,
+                      url=SITE + "priemnaya/", final_url=SITE + "priemnaya/?step=2", status=200,
+                      steps=["Открыта страница «Интернет-приёмная»", "Заполнены поля: ФИО, e-mail, текст",
+                             "Кнопка «Отправить» найдена, нажатие не выполнялось"],
+                      details={"fields": 3}, submitted=submitted,
+                      screenshots=[Screenshot(SHOT_OK, "форма до отправки <b>жирно</b>", CHANNEL_SCREENSHOT)]
+                      + [Screenshot(bad, f"плохой путь {n}", CHANNEL_SCREENSHOT) for n, bad in enumerate(SHOT_BAD)]),
+        ControlResult("ch_opinion", False, "HTTP 404", method=HTTP, url="https://bus.gov.ru/qrcode/rate/123",
+                      status=404),
+        ControlResult("ch_other", None, "Страница не ответила за 30 с.", method=BROWSER, url="https://vk.com/kcson"),
+        ControlResult("acc_alt_version", True, "Переключатель «Версия для слабовидящих» увеличивает шрифт до 24 px.",
+                      url=SITE, steps=["Нажата ссылка «Версия для слабовидящих»"],
+                      details={"font_px_before": 14, "font_px_after": 24},
+                      screenshots=[Screenshot("screenshots/acc_alt_version-before.png", "до нажатия", CHANNEL_SCREENSHOT),
+                                   Screenshot("screenshots/acc_alt_version-after.png", "после нажатия",
+                                              CHANNEL_SCREENSHOT)]),
+    ]
+
+
+def make_accessibility() -> list[AccessibilityResult]:
+    violation = {"id": "image-alt", "impact": "critical", "help_ru": "Изображения должны иметь альтернативный текст",
+                 "help_en": "Images must have alternative text", "nodes": 7, "targets": ["img.logo"],
+                 "help_url": "https://dequeuniversity.com/rules/axe/4.10/image-alt", "wcag": ["1.1.1"],
+                 "best_practice": False}
+    contrast = {"id": "color-contrast", "impact": "serious", "help_ru": "Контрастность <script>x</script> текста",
+                "help_en": "Contrast", "nodes": 12, "targets": [], "help_url": "", "wcag": ["1.4.3"],
+                "best_practice": False}
+    return [
+        AccessibilityResult(url=SITE, variant="normal", axe_version="4.10.2",
+                            violations_by_impact={"critical": 1, "serious": 1, "moderate": 0, "minor": 0},
+                            violations=[contrast, violation], zoom_200_horizontal_scroll=True,
+                            zoom_details={"scroll_width": 1100, "content_width": 1100, "viewport_width": 640,
+                                          "wide_elements": []}),
+        AccessibilityResult(url=SITE + "?special=1", variant="alt_version", axe_version="4.10.2",
+                            violations_by_impact={"critical": 0, "serious": 0, "moderate": 0, "minor": 0},
+                            zoom_200_horizontal_scroll=False),
+    ]
+
+
+def make_control_report(tmp_path: Path, controls=None, accessibility="default", findings=None) -> dict:
+    return make_report(tmp_path, checklist=make_control_checklist(),
+                       findings=make_control_findings() if findings is None else findings,
+                       controls=make_controls() if controls is None else controls,
+                       accessibility=make_accessibility() if accessibility == "default" else accessibility)
+
+
+def test_control_report_validates_against_schema(tmp_path):
+    report = make_control_report(tmp_path)
+    _validate(report)
+    assert report["schema_version"] == "1.0"
+    assert report["controls"]["checked"] == 6
+    assert (report["controls"]["working"], report["controls"]["not_working"], report["controls"]["undecided"]) == (3, 2, 1)
+    assert report["controls"]["by_method"] == {"browser": 3, "validated": 2, "http": 1}
+    assert report["controls"]["forms_submitted"] is False
+
+
+def test_works_text_depends_on_method_and_value(tmp_path):
+    items = _items(make_control_report(tmp_path))
+    assert items["ch_phone"]["works"] is True
+    assert items["ch_phone"]["works_text"] == "опубликован, номер корректен; контрольный звонок не выполнялся"
+    assert items["ch_email"]["works"] is False
+    assert items["ch_email"]["works_text"] == (
+        "опубликован, но некорректен: адрес «kcson@example» не является адресом электронной почты")
+    assert items["ch_e_service"]["works_text"] == "работает (проверено в браузере)"
+    assert items["ch_opinion"]["works_text"] == "ссылка не открывается: HTTP 404"
+    assert items["ch_other"]["works"] is None
+    assert items["ch_other"]["works_text"] == "не удалось проверить: страница не ответила за 30 с"
+    assert items["acc_alt_version"]["works_text"] == "работает (проверено в браузере)"
+    # Controls ran, but the channel was not found: nothing to check.
+    assert items["ch_faq"]["works"] is None
+    assert items["ch_faq"]["works_text"] == "не проверялось: канал не найден на сайте"
+    assert "control" not in items["ch_faq"] and "works" not in items["reg_date"]
+
+
+@pytest.mark.parametrize("method, works, reason, expected", [
+    (BROWSER, False, "Кнопка «Отправить» не найдена.", "не работает: кнопка «Отправить» не найдена"),
+    (BROWSER, None, "", "не удалось проверить"),
+    (HTTP, True, "HTTP 200", "ссылка открывается (один запрос)"),
+    (VALIDATED, True, "ok", "опубликован, номер/адрес корректен; контрольный звонок/письмо не выполнялись"),
+    (VALIDATED, None, "DNS не ответил", "не удалось проверить: DNS не ответил"),
+])
+def test_works_text_table(method, works, reason, expected):
+    from reports.report_content import works_text
+    assert works_text("ch_other", ControlResult("ch_other", works, reason, method=method)) == expected
+
+
+def test_control_object_is_kept_in_full(tmp_path):
+    control = _items(make_control_report(tmp_path))["ch_e_service"]["control"]
+    assert control["method"] == "browser" and control["method_text"] == labels.CONTROL_METHOD_TEXT["browser"]
+    assert control["final_url"] == SITE + "priemnaya/?step=2" and control["status"] == 200
+    assert control["steps"][-1] == "Кнопка «Отправить» найдена, нажатие не выполнялось"
+    assert control["details"] == {"fields": 3} and control["submitted"] is False
+    assert control["screenshots"][0] == {"path": SHOT_OK, "caption": "форма до отправки <b>жирно</b>",
+                                         "taken_at": CHANNEL_SCREENSHOT}
+    assert len(control["screenshots"]) == 1 + len(SHOT_BAD)      # kept in JSON; the HTML decides what to show
+
+
+def test_channels_working_and_preview_of_indicator_1_2(tmp_path):
+    summary = make_control_report(tmp_path)["summary"]
+    assert summary["channels_present"] == 5
+    assert summary["channels_working"] == 2            # ch_phone (validated) and ch_e_service
+    preview = summary["dist_preview_1_2"]
+    assert (preview["channels"], preview["points"], preview["undecided"]) == (2, 60, 1)
+    assert preview["text"].startswith("Пдист = 30 × Сдист (не более 100): 30 × 2 = 60")
+    assert "не удалось проверить найденных каналов: 1" in preview["text"]
+    assert preview["label"] == "предварительно: учтены только работающие каналы, найденные на сайте"
+
+
+def test_preview_of_indicator_1_2_is_capped_at_100(tmp_path):
+    controls = [ControlResult(i, True, "работает") for i in ("ch_phone", "ch_email", "ch_e_service", "ch_opinion",
+                                                             "ch_other")]
+    report = make_control_report(tmp_path, controls=controls)
+    preview = report["summary"]["dist_preview_1_2"]
+    assert preview["points"] == 100 and preview["text"].endswith("30 × 5 = 150, учитывается 100")
+    _validate(report)
+
+
+def test_preview_of_indicator_1_2_is_not_computed_without_controls(tmp_path):
+    summary = make_report(tmp_path)["summary"]
+    assert summary["channels_present"] == 2 and summary["channels_working"] == 0
+    assert summary["dist_preview_1_2"]["points"] is None
+    assert summary["dist_preview_1_2"]["text"].startswith("Пдист не рассчитан")
+
+
+def test_reports_without_control_stage_validate(tmp_path):
+    report = make_report(tmp_path)
+    assert report["controls"] is None and report["accessibility"] is None
+    assert report["crawl"]["rendered_pages"] == 0
+    _validate(report)
+    # A report.json written before the control stage existed: none of the new keys.
+    for key in ("controls", "accessibility"):
+        del report[key]
+    del report["crawl"]["rendered_pages"]
+    for key in ("channels_present", "channels_working", "dist_preview_1_2"):
+        del report["summary"][key]
+    _validate(report)
+    html = render_html(report)
+    assert "Контрольные звонки и письма не выполнялись" in html
+    assert "Дополнительная проверка доступности не проводилась" in html
+    text = terminal_summary(report, "report.json", "report.html")
+    assert "Каналы обратной связи" not in text
+
+
+def test_rendered_pages_come_from_the_journal(tmp_path):
+    report = make_report(tmp_path, journal=make_journal(rendered_pages=4))
+    assert report["crawl"]["rendered_pages"] == 4
+    assert "Страниц, прочитанных через браузер" in render_html(report)
+
+
+def test_schema_stays_strict_for_control_and_accessibility(tmp_path):
+    report = make_control_report(tmp_path)
+    bad = json.loads(json.dumps(report))
+    _items(bad)["ch_phone"]["control"]["called"] = True
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(bad)
+    bad = json.loads(json.dumps(report))
+    _items(bad)["ch_phone"]["control"]["method"] = "phoned"
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(bad)
+    bad = json.loads(json.dumps(report))
+    bad["accessibility"]["results"][0]["violations"][0]["extra"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(bad)
+    bad = json.loads(json.dumps(report))
+    bad["summary"]["dist_preview_1_2"]["points"] = 150
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(bad)
+    bad = json.loads(json.dumps(report))
+    del _items(bad)["ch_phone"]["works"]
+    with pytest.raises(jsonschema.ValidationError):       # control without works
+        _validate(bad)
+
+
+def test_inconsistent_control_results_are_refused(tmp_path):
+    with pytest.raises(ReportInputError, match="two control results"):
+        make_control_report(tmp_path, controls=make_controls() + [ControlResult("ch_phone", True, "")])
+    with pytest.raises(ReportInputError, match="unknown method"):
+        make_control_report(tmp_path, controls=[ControlResult("ch_phone", True, "", method="phoned")])
+
+
+def test_results_for_items_outside_the_report_are_ignored(tmp_path):
+    report = make_control_report(tmp_path, controls=[ControlResult("no_such_item", True, "")])
+    _validate(report)
+    assert report["controls"]["checked"] == 0
+
+
+def test_html_shows_works_badges_control_reason_steps_and_thumbnails(tmp_path):
+    root = _parse(render_html(make_control_report(tmp_path)))
+    def badges(item_id):
+        return root.get_element_by_id(f"item-{item_id}").xpath(".//td[3]//span[contains(@class, 'badge')]/text()")
+    assert badges("ch_e_service") == ["размещено", "работает"]
+    assert badges("ch_email") == ["размещено", "не работает"]
+    assert badges("ch_other") == ["размещено", "не проверено"]
+    assert badges("ch_faq") == ["не найдено", "не проверено"]
+    assert badges("acc_alt_version") == ["размещено", "работает"]
+    assert badges("reg_date") == ["размещено"]
+    row = root.get_element_by_id("item-ch_e_service")
+    assert "Форма обращения заполнена, проверка полей пройдена." in row.text_content()
+    steps = row.xpath(".//details[contains(@class, 'steps')]")
+    assert len(steps) == 1 and steps[0].get("open") is None
+    assert steps[0].xpath(".//li/text()")[0] == "Открыта страница «Интернет-приёмная»"
+    imgs = row.xpath(".//img")
+    assert [img.get("src") for img in imgs] == [SHOT_OK]
+    assert imgs[0].get("width") == "160" and imgs[0].get("loading") == "lazy"
+    assert imgs[0].get("alt") == "форма до отправки <b>жирно</b>"
+    assert imgs[0].getparent().tag == "a" and imgs[0].getparent().get("href") == SHOT_OK
+    # Rejected paths are shown as text, never as src or href.
+    for bad in SHOT_BAD:
+        for attr in root.xpath("//@src | //@href"):
+            assert attr != bad
+    assert "../../etc/passwd" in row.text_content() and "javascript:alert(1)" in row.text_content()
+    alt_imgs = root.get_element_by_id("item-acc_alt_version").xpath(".//img/@src")
+    assert alt_imgs == ["screenshots/acc_alt_version-before.png", "screenshots/acc_alt_version-after.png"]
+
+
+def test_html_with_controls_stays_safe(tmp_path):
+    html = render_html(make_control_report(tmp_path))
+    root = _parse(html)
+    assert root.xpath("//meta[@http-equiv='Content-Security-Policy']/@content") == [CSP]
+    assert root.xpath("//script | //link | //iframe | //object | //embed") == []
+    assert re.search(r"<script", html, re.IGNORECASE) is None
+    for src in root.xpath("//@src"):
+        assert re.fullmatch(r"screenshots/[A-Za-z0-9_.-]+\.png", src), src
+    for href in root.xpath("//@href"):
+        assert href.startswith(("#", "http://", "https://")) or re.fullmatch(
+            r"screenshots/[A-Za-z0-9_.-]+\.png", href), href
+    assert "Контрастность <script>x</script> текста" in root.text_content()
+
+
+@pytest.mark.parametrize("path, ok", [
+    (SHOT_OK, True), ("screenshots/A-b_c.1.png", True), *[(bad, False) for bad in SHOT_BAD],
+    ("screenshots/..png", False), ("SCREENSHOTS/a.png", False), ("screenshots/a.png?x", False),
+    ("screenshots/а.png", False),
+])
+def test_only_plain_screenshot_file_names_become_images(path, ok):
+    from reports.html_view import screenshot
+    shot = screenshot({"path": path, "caption": "c", "taken_at": ""})
+    assert (shot["src"] == path) if ok else (shot["src"] is None)
+
+
+def test_html_control_section_says_what_was_never_done(tmp_path):
+    section = _parse(render_html(make_control_report(tmp_path))).get_element_by_id("controls")
+    text = section.text_content()
+    assert "Контрольные проверки каналов" in text
+    assert "Формы не отправлялись (пробный прогон без отправки)" in text
+    assert "Контрольные звонки и письма не выполнялись — оператор вносит их результаты вручную" in text
+    assert "Проверено пунктов" in text and "не проверялось: канал не найден на сайте" in text
+    summary = _parse(render_html(make_control_report(tmp_path / "2"))).get_element_by_id("summary").text_content()
+    assert "Пдист = 30 × Сдист (не более 100): 30 × 2 = 60" in summary
+    assert "предварительно: учтены только работающие каналы, найденные на сайте" in summary
+
+
+def test_submitted_forms_are_reported(tmp_path):
+    report = make_control_report(tmp_path, controls=make_controls(submitted=True))
+    assert report["controls"]["forms_submitted"] is True
+    notes = report["controls"]["notes"]
+    assert notes[0].startswith("Формы отправлялись (запуск с --submit-forms)")
+    assert "электронные сервисы (обращение)" in notes[0]
+    text = _parse(render_html(report)).text_content()
+    assert "Формы не отправлялись" not in text and "Формы отправлялись" in text
+    assert "форма отправлена" in _parse(render_html(report)).get_element_by_id("item-ch_e_service").text_content()
+
+
+def _claims_no_call_or_letter(text: str) -> None:
+    """Every mention of a call (звонок) must be a denial: «не выполнялся», «без звонка»."""
+    low = text.lower()
+    for m in re.finditer(r"звон|позвон|дозвон", low):
+        around = low[max(0, m.start() - 30):m.end() + 40]
+        assert "не выполн" in around or "без " in around or "вносит" in around, around
+    for made in ("звонок выполнен", "позвонили", "дозвонились", "письмо отправлено", "звонок совершён",
+                 "звонок совершен", "ответили на звонок"):
+        assert made not in low, made
+
+
+def test_a_call_or_letter_is_never_claimed(tmp_path):
+    report = make_control_report(tmp_path)
+    json_path, html_path = write_reports(report, tmp_path / "out")
+    _claims_no_call_or_letter(json_path.read_text(encoding="utf-8"))
+    _claims_no_call_or_letter(_parse(html_path.read_text(encoding="utf-8")).text_content())
+    _claims_no_call_or_letter(terminal_summary(report, json_path, html_path))
+    assert "контрольный звонок не выполнялся" in _items(report)["ch_phone"]["works_text"]
+
+
+def test_accessibility_results_and_summary(tmp_path):
+    report = make_control_report(tmp_path)
+    a11y = report["accessibility"]
+    assert [r["variant"] for r in a11y["results"]] == ["normal", "alt_version"]
+    assert a11y["results"][0] == make_accessibility()[0].to_dict()
+    assert 1 <= len(a11y["summary"]) <= 5 and all(a11y["summary"])
+    assert any("200 %" in line for line in a11y["summary"])
+    assert any("НОК" in line for line in a11y["summary"])
+
+
+def test_accessibility_summary_falls_back_when_the_browser_stage_is_missing(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "crawler.control.accessibility", None)     # import raises ImportError
+    report = make_control_report(tmp_path)
+    lines = report["accessibility"]["summary"]
+    assert lines[0] == "Основная версия: нарушений доступности по axe-core — критических 1, серьёзных 1, " \
+                       "умеренных 0, незначительных 0"
+    assert lines[2] == "При увеличении 200 % появляется горизонтальная прокрутка — нарушение требований ПП РФ № 102"
+    assert lines[-1] == "Проверка дополнительная, не влияет на баллы НОК"
+    _validate(report)
+
+
+def test_accessibility_violation_keys_are_normalised(tmp_path):
+    results = make_accessibility()
+    results[0].violations = [{"id": "x", "impact": "serious", "help_ru": "Что-то", "nodes": 2, "surprise": 1}]
+    report = make_control_report(tmp_path, accessibility=results)
+    v = report["accessibility"]["results"][0]["violations"][0]
+    assert v["id"] == "x" and v["nodes"] == 2 and "surprise" not in v and v["targets"] == []
+    _validate(report)
+
+
+def test_html_accessibility_section(tmp_path):
+    section = _parse(render_html(make_control_report(tmp_path))).get_element_by_id("accessibility")
+    text = section.text_content()
+    assert "Доступность (дополнительно, не влияет на баллы)" in text
+    assert "не влияет на баллы НОК" in text
+    rows = [[td.text_content() for td in tr.xpath("./td")] for tr in section.xpath(".//tbody/tr")]
+    assert rows[0] == ["критическое", "Изображения должны иметь альтернативный текст", "image-alt", "7"]
+    assert rows[1][0] == "серьёзное" and rows[1][3] == "12"
+    assert "Версия для слабовидящих" in text and "горизонтальной прокрутки нет" in text
+
+
+def test_terminal_summary_lists_channels_and_alternative_version(tmp_path):
+    report = make_control_report(tmp_path)
+    json_path, html_path = write_reports(report, tmp_path / "out")
+    text = terminal_summary(report, json_path, html_path)
+    assert "Каналы обратной связи (1.2): работают 2 из 5 найденных" in text
+    assert "  - абонентский номер телефона: опубликован, номер корректен; контрольный звонок не выполнялся" in text
+    assert "  - раздел «Часто задаваемые вопросы»: не проверялось: канал не найден на сайте" in text
+    assert "  - анкета для оценки качества: ссылка не открывается: HTTP 404" in text
+    assert "Версия для слабовидящих: работает (проверено в браузере)" in text
+    assert "Пдист = 30 × Сдист (не более 100): 30 × 2 = 60" in text
+    assert "Формы не отправлялись" in text
+    assert "Доступность (дополнительно, не влияет на баллы НОК):" in text
+    assert len(max(text.splitlines(), key=len)) < 250
+
+
+def test_terminal_summary_without_controls_says_so_once(tmp_path):
+    report = make_report(tmp_path)
+    text = terminal_summary(report, "report.json", "report.html")
+    assert text.count("(проверка без браузера)") == 1 and "Контрольные проверки не выполнялись" in text
+    assert "Доступность" not in text
