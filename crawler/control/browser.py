@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 from contextlib import asynccontextmanager
 
-from playwright.async_api import Browser, BrowserContext, async_playwright
+from typing import TYPE_CHECKING
 
 from crawler import settings as crawl_settings
+
+if TYPE_CHECKING:       # Playwright is imported when a browser is needed: most crawls never start one
+    from playwright.async_api import Browser, BrowserContext
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -31,6 +34,8 @@ async def chromium(executable: str | None = None):
     if not os.path.exists(path):
         raise BrowserUnavailable(f"браузер Chromium не найден: {path} (установите пакет chromium: ./setup.sh, "
                                  "или укажите путь через --chromium / NOK_CHROMIUM)")
+    from playwright.async_api import async_playwright
+
     async with async_playwright() as p:
         try:
             browser = await p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
