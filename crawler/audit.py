@@ -4,6 +4,8 @@ Each stage is its own function, so a stored crawl can be evaluated again (`nok-a
 """
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -87,7 +89,7 @@ def crawl_settings(options: CrawlOptions) -> Settings:
         "LOG_LEVEL": "INFO" if options.verbose else "ERROR",
     }
     if options.contact:
-        overrides["USER_AGENT"] = f"nok-audit/{__version__} (+{options.contact}; независимая оценка качества, проверка сайта)"
+        overrides["USER_AGENT"] = f"nok-audit/{__version__} (+{options.contact}; independent quality assessment site audit)"
     settings.setdict(overrides, priority="cmdline")
     return settings
 
@@ -115,14 +117,96 @@ def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: b
     process.start()
 
 
-def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[str]):
-    """Evaluate the stored crawl in `out_dir/crawl` and write report.json and report.html."""
+ACCESSIBILITY_FILE = "accessibility.json"
+
+
+def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[str],
+                        browser: "ControlOptions | None" = None, accessibility: bool = True,
+                        stored_controls: bool = True):
+    """Evaluate the stored crawl in `out_dir/crawl`, run the browser stage (when `browser` options are
+    given) and write report.json and report.html. Without `browser`, control results stored by an
+    earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser)."""
     from checklists.engine import evaluate, load_checklist
+    from crawler.control.stage import load_controls
     from reports.render import build_report, write_reports
 
     checklist = load_checklist(checklist_ref)
     crawl = load_crawl(out_dir / CRAWL_SUBDIR)
     findings = evaluate(crawl, checklist)
-    report = build_report(crawl, checklist, findings, command=command, tool_version=__version__)
+    if browser is not None:
+        controls, a11y = asyncio.run(browser_stage(crawl, findings, out_dir, browser, accessibility))
+    elif stored_controls:
+        controls, a11y = load_controls(out_dir), load_accessibility(out_dir)
+    else:
+        controls = a11y = None
+    report = build_report(crawl, checklist, findings, command=command, tool_version=__version__,
+                          controls=controls, accessibility=a11y)
     json_path, html_path = write_reports(report, out_dir)
     return report, json_path, html_path
+
+
+async def browser_stage(crawl, findings, out_dir: Path, options, accessibility: bool = True):
+    """Control checks of the channels and the accessibility check, in one Chromium.
+
+    Accessibility runs on the home page and, when the visually-impaired version is a page of its own,
+    on that page too. Results are stored (controls.json, accessibility.json) so reports can be rendered
+    again without a browser."""
+    from crawler.control.browser import BrowserUnavailable, chromium
+    from crawler.control.stage import control_site, save_controls
+
+    a11y = []
+    try:
+        async with chromium(options.chromium, options.resolve) as browser:
+            controls = await control_site(browser, crawl, findings, out_dir, options)
+            if accessibility and crawl.journal.entry_ok:
+                a11y = await _accessibility(browser, crawl, controls, options)
+    except BrowserUnavailable as exc:
+        controls = await control_site(None, crawl, findings, out_dir, options, browser_error=str(exc))
+        a11y = None
+    save_controls(out_dir, controls)
+    save_accessibility(out_dir, a11y)
+    return controls, a11y
+
+
+async def _accessibility(browser, crawl, controls, options) -> list:
+    from crawler.control.accessibility import check_accessibility
+    from crawler.control.browser import site_context
+    from crawler.control.model import AccessibilityResult
+    from crawler.control.stage import offline_route
+
+    home = crawl.journal.final_url or crawl.journal.start_url
+    try:
+        async with site_context(browser, block_resources=False) as context:
+            if options.offline:
+                await context.route("**/*", offline_route(options.resolve))
+            results = [await check_accessibility(context, home, "normal")]
+            alt = next((c for c in controls if c.item_id == "acc_alt_version" and c.works
+                        and c.final_url and c.final_url.split("#")[0] != home), None)
+            if alt is not None:
+                results.append(await check_accessibility(context, alt.final_url, "alt_version"))
+            return results
+    except Exception as exc:        # a browser crash costs the supplementary check, never the audit
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return [AccessibilityResult(url=home, variant="normal", error=f"Проверка доступности не выполнена: {first}")]
+
+
+def save_accessibility(out_dir: Path, results) -> None:
+    path = Path(out_dir) / ACCESSIBILITY_FILE
+    if results is None:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_accessibility(out_dir: Path):
+    from crawler.control.model import AccessibilityResult
+
+    path = Path(out_dir) / ACCESSIBILITY_FILE
+    if not path.exists():
+        return None
+    try:
+        return [AccessibilityResult(**d) for d in json.loads(path.read_text(encoding="utf-8"))]
+    except (ValueError, TypeError):
+        return None

@@ -41,6 +41,19 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
                    help="открывать страницы в браузере: auto — только если меню строится скриптом (по умолчанию)")
     p.add_argument("--chromium", default="", help="путь к Chromium (по умолчанию /usr/bin/chromium или $NOK_CHROMIUM)")
     p.add_argument("--checklist", default=None, help="свой чек-лист YAML (по умолчанию встроенный social)")
+    b = p.add_argument_group("контрольные проверки в браузере (каналы связи, версия для слабовидящих)")
+    b.add_argument("--no-browser", action="store_true",
+                   help="не запускать браузер: без контрольных проверок и проверки доступности")
+    b.add_argument("--submit-forms", action="store_true",
+                   help="действительно отправить форму обращения (только вместе с --submit-message)")
+    b.add_argument("--submit-message", default="", help="текст обращения для --submit-forms")
+    b.add_argument("--check-mx", action="store_true", help="проверить MX-записи доменов e-mail (запрос к DNS)")
+    b.add_argument("--controls", default=None, metavar="FILE",
+                   help="свои сценарии контрольных проверок (по умолчанию checklists/controls.yaml)")
+    b.add_argument("--check-timeout", type=float, default=15.0, help="предел одной проверки, с (по умолчанию 15)")
+    b.add_argument("--no-accessibility", action="store_true", help="без дополнительной проверки доступности (axe)")
+    b.add_argument("--offline", action="store_true",
+                   help="браузер не обращается к внешним адресам (проверка локальной копии сайта)")
     p.add_argument("--quiet", action="store_true", help="без индикатора хода обхода")
     p.add_argument("--verbose", action="store_true", help="подробный журнал Scrapy")
 
@@ -91,7 +104,29 @@ def _check_checklist(ref: str | None) -> None:
         raise BadInput(f"чек-лист: {exc}") from None
 
 
-def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | None, argv: list[str]) -> int:
+def _control_options(args):
+    """The browser stage's options, or None with --no-browser."""
+    from crawler.control.scenario import ScenarioError, load_scenarios
+    from crawler.control.stage import ControlOptions
+
+    if args.no_browser:
+        return None
+    if args.submit_forms and not args.submit_message.strip():
+        raise BadInput("--submit-forms отправляет форму только с текстом обращения: добавьте --submit-message «…»")
+    if args.check_timeout <= 0:
+        raise BadInput("--check-timeout должно быть положительным")
+    try:
+        load_scenarios(args.controls)
+    except (ScenarioError, OSError) as exc:
+        raise BadInput(f"сценарии контрольных проверок: {exc}") from None
+    return ControlOptions(chromium=args.chromium or None, submit_forms=args.submit_forms,
+                          submit_message=args.submit_message, check_mx=args.check_mx,
+                          check_timeout=args.check_timeout, scenarios=args.controls, offline=args.offline,
+                          resolve=parse_resolve(args.resolve))
+
+
+def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | None, argv: list[str],
+          browser=None, accessibility: bool = True) -> int:
     from reports.render import terminal_summary
 
     start_url, fallback = normalise_start_url(url)
@@ -103,7 +138,11 @@ def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | No
         raise BadInput(f"не удалось создать папку отчёта {out}: {exc.strerror}") from None
     print(f"Проверка сайта {start_url}", file=sys.stderr)
     run_crawl(start_url, out / CRAWL_SUBDIR, options, http_fallback=fallback)
-    report, json_path, html_path = evaluate_and_report(out, checklist, argv)
+    if browser is not None:
+        print("Контрольные проверки в браузере (формы не отправляются"
+              + (", кроме --submit-forms" if browser.submit_forms else "") + ")…", file=sys.stderr)
+    report, json_path, html_path = evaluate_and_report(out, checklist, argv, browser=browser,
+                                                       accessibility=accessibility, stored_controls=False)
     print(terminal_summary(report, json_path, html_path))
     return EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE
 
@@ -121,13 +160,15 @@ def evaluate_cmd(folder: str, checklist: str | None, argv: list[str]) -> int:
 
 
 def demo_cmd(out: str, argv: list[str]) -> int:
+    from crawler.control.stage import ControlOptions
     from crawler.demo import serve_demo_site
 
     server, url = serve_demo_site()
     try:
         print(f"Демонстрационный сайт запущен на {url}", file=sys.stderr)
         options = CrawlOptions(delay=0.0, concurrency=4)
-        return check(url, Path(out), options, None, argv)
+        # The demo site links to bus.gov.ru and vk.com: offline, the browser never leaves loopback.
+        return check(url, Path(out), options, None, argv, browser=ControlOptions(offline=True))
     finally:
         server.shutdown()
 
@@ -138,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     command = ["nok-audit", *argv]
     try:
         if args.command == "check":
-            return check(args.url, args.out, _options(args), args.checklist, command)
+            return check(args.url, args.out, _options(args), args.checklist, command,
+                         browser=_control_options(args), accessibility=not args.no_accessibility)
         if args.command == "evaluate":
             return evaluate_cmd(args.dir, args.checklist, command)
         if args.command == "demo":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from crawler.control.browser import BLOCKED_RESOURCES, CHROMIUM_ARGS, chromium_path
+from crawler.control.browser import BLOCKED_RESOURCES, chromium_path, launch_args
 
 logger = logging.getLogger(__name__)
 RENDER_MODES = ("auto", "never", "always")
@@ -17,11 +17,13 @@ RENDER_MODES = ("auto", "never", "always")
 class PageRenderer:
     """Renders pages in one lazily started Chromium (Playwright async API, inside Scrapy's asyncio loop)."""
 
-    def __init__(self, executable: str | None, user_agent: str, timeout_s: float, max_pages: int):
+    def __init__(self, executable: str | None, user_agent: str, timeout_s: float, max_pages: int,
+                 resolve: dict[str, str] | None = None):
         self.executable = chromium_path(executable)
         self.user_agent = user_agent
         self.timeout_ms = int(timeout_s * 1000)
         self.max_pages = max_pages
+        self.resolve = resolve or {}
         self.rendered = 0
         self.failed_to_start = ""
         self._pw = self._browser = self._context = None
@@ -35,7 +37,7 @@ class PageRenderer:
             from playwright.async_api import async_playwright
             self._pw = await async_playwright().start()
             self._browser = await self._pw.chromium.launch(executable_path=self.executable, headless=True,
-                                                           args=CHROMIUM_ARGS)
+                                                           args=launch_args(self.resolve))
             self._context = await self._browser.new_context(user_agent=self.user_agent, locale="ru-RU",
                                                             service_workers="block")
 

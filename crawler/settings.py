@@ -10,7 +10,8 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 CONTACT_URL = "https://github.com/nok-audit/nok-audit"
-USER_AGENT = f"nok-audit/{__version__} (+{CONTACT_URL}; независимая оценка качества, проверка сайта)"
+# ASCII only: HTTP headers are Latin-1, and browsers refuse anything else.
+USER_AGENT = f"nok-audit/{__version__} (+{CONTACT_URL}; independent quality assessment site audit)"
 
 # robots.txt is respected by default; what it forbids is recorded in the report.
 ROBOTSTXT_OBEY = True

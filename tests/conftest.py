@@ -15,8 +15,10 @@ from sitesrv import SiteServer, dead_url, start_all  # noqa: E402
 
 SITES = Path(__file__).parent / "sites"
 NOK_AUDIT = [sys.executable, "-m", "crawler.cli"]
-# Loopback servers answer in microseconds: no politeness delay, short timeouts.
-FAST = ["--delay", "0", "--timeout", "5", "--quiet"]
+# Loopback servers answer in microseconds: no politeness delay, short timeouts. Crawl and checklist tests
+# skip the browser stage; tests of the browser stage run it explicitly (offline: never leave loopback).
+FAST = ["--delay", "0", "--timeout", "5", "--quiet", "--no-browser"]
+BROWSER = ["--delay", "0", "--timeout", "5", "--quiet", "--offline", "--check-timeout", "10"]
 
 
 @dataclass

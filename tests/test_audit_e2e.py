@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from conftest import FAST, SITES, expected, run_cli
+from conftest import BROWSER, FAST, SITES, expected, run_cli
 
 SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken", "kcson_jsmenu"]
 
@@ -143,12 +143,16 @@ def test_site_reached_by_name_with_resolve(sites, tmp_path):
     server = sites["kcson_full"]
     ip, port = urlsplit(server.base_url).hostname, urlsplit(server.base_url).port
     url = f"http://www.kcson-full.test:{port}/"
-    run = run_cli(["check", url, "--out", str(tmp_path), *FAST, "--resolve", f"www.kcson-full.test:{ip}",
+    run = run_cli(["check", url, "--out", str(tmp_path), *BROWSER, "--resolve", f"www.kcson-full.test:{ip}",
                    "--max-pages", "3"], tmp_path)
     assert run.code == 0, run.stderr
     report = run.report
     assert report["crawl"]["pages"] == 3
     assert report["crawl"]["status"] == "partial"    # cut off by --max-pages
+    # the browser reached the pinned address too
+    phone = run.item("ch_phone")
+    assert phone["works"] is True
+    assert report["accessibility"]["results"][0]["error"] == ""
 
 
 def test_tls_failure_is_a_clear_message(sites, tmp_path):
@@ -183,3 +187,26 @@ def test_demo_command_audits_the_shipped_site_as_expected(tmp_path):
     got = {i["id"]: i["status"] for i in run.report["items"]}
     assert got == want
     assert str(tmp_path / "report.html") in run.stdout
+
+
+def test_browser_stage_proves_channels_and_keeps_screenshots(sites, tmp_path):
+    url = sites["kcson_full"].base_url + "/"
+    run = run_cli(["check", url, "--out", str(tmp_path), *BROWSER], tmp_path)
+    assert run.code == 0, run.stderr
+    form = run.item("ch_e_service")
+    assert form["works"] is True and form["control"]["submitted"] is False
+    alt = run.item("acc_alt_version")
+    assert alt["works"] is True, alt["control"]["reason"]
+    shots = [s["path"] for s in alt["control"]["screenshots"]]
+    assert shots and all((tmp_path / p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in shots)
+    assert "звонок не выполнялся" in run.item("ch_phone")["works_text"]
+    assert (tmp_path / "controls.json").exists() and (tmp_path / "accessibility.json").exists()
+    assert 'src="screenshots/' in run.html
+    # re-evaluation reuses the stored control results without a browser
+    rerun = run_cli(["evaluate", str(tmp_path)], tmp_path)
+    assert rerun.code == 0 and rerun.item("ch_e_service")["works"] is True
+
+
+def test_submit_forms_needs_a_message(tmp_path):
+    run = run_cli(["check", "http://127.0.0.1:9/", "--out", str(tmp_path), "--submit-forms"], tmp_path)
+    assert run.code == 2 and "--submit-message" in run.stderr

@@ -27,8 +27,17 @@ class BrowserUnavailable(RuntimeError):
     """Chromium could not be started; the message is Russian and says what to do."""
 
 
+def launch_args(resolve: dict[str, str] | None = None) -> list[str]:
+    """CHROMIUM_ARGS, plus --resolve pins as Chromium host-resolver rules (the browser must reach the same
+    addresses as the crawl)."""
+    args = list(CHROMIUM_ARGS)
+    if resolve:
+        args.append("--host-resolver-rules=" + ", ".join(f"MAP {h} {a}" for h, a in sorted(resolve.items())))
+    return args
+
+
 @asynccontextmanager
-async def chromium(executable: str | None = None):
+async def chromium(executable: str | None = None, resolve: dict[str, str] | None = None):
     """One Chromium per process."""
     path = chromium_path(executable)
     if not os.path.exists(path):
@@ -38,7 +47,7 @@ async def chromium(executable: str | None = None):
 
     async with async_playwright() as p:
         try:
-            browser = await p.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+            browser = await p.chromium.launch(executable_path=path, headless=True, args=launch_args(resolve))
         except Exception as exc:
             raise BrowserUnavailable(f"не удалось запустить Chromium ({path}): {str(exc).splitlines()[0]}") from exc
         try:

@@ -143,7 +143,8 @@ class AuditSpider(scrapy.Spider):
         if self.renderer is None:
             self.renderer = PageRenderer(self.chromium, self.journal.user_agent,
                                          timeout_s=self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"),
-                                         max_pages=self.max_rendered)
+                                         max_pages=self.max_rendered,
+                                         resolve=self.crawler.settings.getdict("NOK_RESOLVE"))
         html = await self.renderer.render(snapshot.url)
         if html is None:
             return
