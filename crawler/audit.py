@@ -127,7 +127,6 @@ def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[
     given) and write report.json and report.html. Without `browser`, control results stored by an
     earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser)."""
     from checklists.engine import evaluate, load_checklist
-    from crawler.control.stage import load_controls
     from reports.render import build_report, write_reports
 
     checklist = load_checklist(checklist_ref)
@@ -136,6 +135,7 @@ def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[
     if browser is not None:
         controls, a11y = asyncio.run(browser_stage(crawl, findings, out_dir, browser, accessibility))
     elif stored_controls:
+        from crawler.control.stage import load_controls
         controls, a11y = load_controls(out_dir), load_accessibility(out_dir)
     else:
         controls = a11y = None

@@ -106,11 +106,11 @@ def _check_checklist(ref: str | None) -> None:
 
 def _control_options(args):
     """The browser stage's options, or None with --no-browser."""
+    if args.no_browser:
+        return None
     from crawler.control.scenario import ScenarioError, load_scenarios
     from crawler.control.stage import ControlOptions
 
-    if args.no_browser:
-        return None
     if args.submit_forms and not args.submit_message.strip():
         raise BadInput("--submit-forms отправляет форму только с текстом обращения: добавьте --submit-message «…»")
     if args.check_timeout <= 0:

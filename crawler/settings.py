@@ -64,3 +64,5 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote-control server (code execution over HTTP on 127.0.0.1) has no place in an audit run.
+REMOTE_CONTROL_ENABLED = False

@@ -27,8 +27,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from playwright.async_api import Browser
+from typing import TYPE_CHECKING
 
 from checklists.results import ABSENT, PRESENT, Finding
 from crawler.control.browser import BrowserUnavailable, chromium, site_context
@@ -36,6 +35,9 @@ from crawler.control.candidates import Candidate, SiteInfo, candidates_for
 from crawler.control.model import ControlResult
 from crawler.control.scenario import RunContext, Scenario, ScenarioSet, load_scenarios, run_scenario, seconds_ru
 from crawler.crawlstore import StoredCrawl
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 CONTROLS_FILE = "controls.json"
 SCREENSHOTS = "screenshots"

@@ -8,6 +8,7 @@ components switched on in crawler/settings.py. Usable on its own:
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,9 +36,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+
+
 def _looks_binary(body: bytes) -> bool:
     head = body[:4096]
-    return b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20
+    return b"\x00" in head or len(_CONTROL_BYTES.findall(head)) > len(head) // 20
 
 
 class AuditSpider(scrapy.Spider):
