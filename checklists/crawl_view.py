@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.crawlstore import StoredCrawl
 from crawler.journal import Problem
-from crawler.snapshot import DocumentSnapshot, PageSnapshot
+from crawler.snapshot import DocumentSnapshot, PageSnapshot, main_content
 
 from checklists.checks import CompiledChecklist
 from checklists.morphology import EMPTY_SCAN, TextScan
@@ -33,8 +33,6 @@ _DATE_AT_START = re.compile(
     r"^(?:(?:опубликовано|дата публикации|добавлено|размещено|дата)\s*:?\s*)?"
     r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\s+(?:" + "|".join(MONTHS_GENITIVE) + r")\s+\d{4})", re.I)
 _ICON_SRC = re.compile(r"icon|logo|spacer|blank|pixel|counter|banner|button|arrow|\.svg(?:$|\?)|^data:", re.I)
-_MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
-               "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]")
 _INDEX_FILE = re.compile(r"/index\.(?:php|html?|aspx?)$", re.I)
 _TRACKING = re.compile(r"(?:^|(?<=&))(?:utm_[a-z]+|yclid|gclid|fbclid|_openstat)=[^&]*", re.I)
 _SHORT_TEXT_CACHE_LIMIT = 200_000
@@ -583,16 +581,8 @@ class CrawlView:
             root = lxml.html.document_fromstring(html)
         except Exception:                     # no stored body, unreadable body
             return False
-        main = None
-        for xp in _MAIN_XPATH:
-            found = root.xpath(xp)
-            if found:
-                main = found[0]
-                break
-        if main is None:
-            main = root.find("body") if root.find("body") is not None else root
-            for el in list(main.iter("header", "footer", "nav", "aside")):
-                el.drop_tree()
+        body = root.find("body")
+        main = main_content(body if body is not None else root)
         for img in main.iter("img"):
             src = img.get("src") or img.get("data-src") or ""
             if not src or _ICON_SRC.search(src):

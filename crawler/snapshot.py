@@ -158,7 +158,8 @@ def _is_menu(el) -> bool:
     return False
 
 
-def _anchor_text(a) -> str:
+def anchor_text(a) -> str:
+    """The text a link shows: its text, else an image's alt/title, else its title / aria-label."""
     text = _clean(a.text_content())
     if not text:
         for img in a.iter("img"):
@@ -166,6 +167,18 @@ def _anchor_text(a) -> str:
             if text:
                 break
     return text or _clean(a.get("title") or a.get("aria-label") or "")
+
+
+def main_content(body):
+    """The page's main content area: <main>, role=main, <article>, #content…; without one, the body with
+    its header, footer, navigation and sidebars removed (in place)."""
+    for xp in _MAIN_XPATH:
+        found = body.xpath(xp)
+        if found:
+            return found[0]
+    for el in list(body.iter("header", "footer", "nav", "aside")):
+        el.drop_tree()
+    return body
 
 
 def _render_hint(root, links: int) -> str:
@@ -212,7 +225,7 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
         href = (a.get("href") or "").strip()
         if not href or href.lower().startswith(("javascript:", "data:")):
             continue
-        links.append(Link(url=safe_url_string(urljoin(base, href)), text=_anchor_text(a)))
+        links.append(Link(url=safe_url_string(urljoin(base, href)), text=anchor_text(a)))
     snapshot.links = links
 
     props: dict[str, list[str]] = {}
@@ -256,15 +269,5 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
             el.drop_tree()
     snapshot.text = _text_of(body)
 
-    main = None
-    for xp in _MAIN_XPATH:
-        found = body.xpath(xp)
-        if found:
-            main = found[0]
-            break
-    if main is None:
-        for el in list(body.iter("header", "footer", "aside")):
-            el.drop_tree()
-        main = body
-    snapshot.main_text = _text_of(main)
+    snapshot.main_text = _text_of(main_content(body))
     return snapshot

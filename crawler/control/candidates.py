@@ -12,7 +12,6 @@ Candidates keep evidence order (the engine ranks the best evidence first) and ar
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -22,9 +21,8 @@ from lxml import etree
 from checklists.results import STRONG, Finding
 from crawler.crawlstore import StoredCrawl
 from crawler.scope import host_key
-from crawler.snapshot import PageSnapshot
+from crawler.snapshot import PageSnapshot, anchor_text
 
-_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -42,21 +40,6 @@ class Anchor:
     href: str                # raw attribute value
     url: str                 # absolute, fragment kept
     text: str
-
-
-def _clean(t: str) -> str:
-    return _WS.sub(" ", t or "").strip()
-
-
-def _anchor_text(a) -> str:
-    # The same rule as crawler/snapshot.py: text, else img alt/title, else title / aria-label.
-    text = _clean(a.text_content())
-    if not text:
-        for img in a.iter("img"):
-            text = _clean(img.get("alt") or img.get("title") or "")
-            if text:
-                break
-    return text or _clean(a.get("title") or a.get("aria-label") or "")
 
 
 def _no_fragment(url: str) -> str:
@@ -121,7 +104,7 @@ class SiteInfo:
                 if low.startswith(("tel:", "mailto:", "data:")):
                     continue
                 url = href if low.startswith("javascript:") else urljoin(base, href) + ("#" if href == "#" else "")
-                out.append(Anchor(href, url, _anchor_text(a)))
+                out.append(Anchor(href, url, anchor_text(a)))
         self._anchors[page.url] = out
         return out
 
