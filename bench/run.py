@@ -418,13 +418,18 @@ class Batch:
         self.lock = threading.Lock()
         self.stopping = False
         self.hwm: dict[int, int] = {}
+        self.peak_tree_pss_kb = 0      # all running processes of this runner and their descendants (Chromium)
 
     def sample_rss(self, done: threading.Event) -> None:
         """VmHWM of every running process, every 10 ms. (wait4's ru_maxrss cannot be used: Linux counts the
         forking parent's resident set in it, i.e. this script's ~40 MB even for a 5 MB wget.)"""
+        tick = 0
         while not done.wait(0.01):
             with self.lock:
                 pids = list(self.running)
+            tick += 1
+            if tick % 10 == 0 and pids:
+                self.peak_tree_pss_kb = max(self.peak_tree_pss_kb, _tree_pss_kb(pids))
             for pid in pids:
                 try:
                     with open(f"/proc/{pid}/status", "rb") as f:
@@ -513,6 +518,35 @@ class Batch:
             sampler.join()
         results.sort(key=lambda r: r.site)
         return wall, results
+
+
+def _tree_pss_kb(roots: list[int]) -> int:
+    """Proportional set size of `roots` and all their descendants (Chromium's helpers included): memory the
+    runner really occupies, shared pages counted once."""
+    parent: dict[int, int] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    tree, frontier = set(roots), list(roots)
+    while frontier:
+        pid = frontier.pop()
+        for child, ppid in parent.items():
+            if ppid == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except (OSError, ValueError):
+            pass
+    return total
 
 
 def summarize(runner: Runner, wall: float, runs: list[SiteRun], server_cpu: float, sites: list[Site],
@@ -766,15 +800,16 @@ def render_md(res: dict) -> str:
          f"- git: {res['env']['git'].get('commit', '?')}"
          + (f" with uncommitted changes in {', '.join(res['env']['git']['modified_files'])}" if res['env']['git'].get('modified_files') else ""),
          "", "## Throughput", "",
-         "| runner | sites | pages | docs | wall s | pages/s | s/site (process) | CPU s | CPU ms/page | peak RSS MB | nginx CPU s | others' CPU s |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "| runner | sites | pages | docs | wall s | pages/s | s/site (process) | CPU s | CPU ms/page | peak RSS MB | peak PSS all MB | nginx CPU s | others' CPU s |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in res["runners"]:
         if r["status"] != "ok":
-            L.append(f"| ({r['key']}) {r['title']} | {r['status_note']} | | | | | | | | | | |")
+            L.append(f"| ({r['key']}) {r['title']} | {r['status_note']} | | | | | | | | | | | |")
             continue
         L.append(f"| ({r['key']}) {r['title']} | {len(r['sites'])} | {r['pages']} | {r['documents']} | {fmt(r['wall_s'], 2)} | "
                  f"{fmt(r['pages_per_s'])} | {fmt(r['s_per_site_process'], 2)} | {fmt(r['cpu_s'], 1)} | "
-                 f"{fmt(r['cpu_ms_per_page'], 2)} | {fmt(r['peak_rss_mb'], 0)} | {fmt(r['server_cpu_s'], 2)} | "
+                 f"{fmt(r['cpu_ms_per_page'], 2)} | {fmt(r['peak_rss_mb'], 0)} | {fmt(r.get('peak_tree_pss_mb'), 0)} | "
+                 f"{fmt(r['server_cpu_s'], 2)} | "
                  f"{fmt(r.get('other_cpu_s'), 1)} |")
     L.append("")
     for k, val in res["ratios"].items():
@@ -792,7 +827,7 @@ def render_md(res: dict) -> str:
     L += ["", "pages = HTML pages fetched (documents are fetched too by all three and counted apart); pages/s = pages / "
           "wall time of the whole batch; s/site = mean wall time of one site's process (start to exit); CPU = user+sys of "
           "the runner's processes (os.wait4), not counting nginx; peak RSS = largest VmHWM of one process (sampled every "
-          "10 ms; wget's processes are often too short to be sampled); others' CPU = CPU time used during the run by processes "
+          "10 ms; wget's processes are often too short to be sampled); peak PSS all = the largest sum of proportional set sizes of all the runner's running processes and their descendants, Chromium included (sampled every 100 ms); others' CPU = CPU time used during the run by processes "
           "that are neither the runner's, nginx nor this script (another job on the machine disturbs the timings; for (d) it "
           "also holds Chromium's helper processes, which nok-audit does not wait for, so (d)'s CPU is undercounted)."
           + (f" Each runner ran {res['params']['repeat']} times, interleaved; the run with the median wall time is shown "
@@ -948,14 +983,17 @@ def main(argv=None) -> int:
                           + (f" (run {rep + 1}/{args.repeat})" if args.repeat > 1 and r.key != "d" else "") + " …",
                           file=sys.stderr)
                     cpu0, sys0, own0 = server.cpu_seconds(), system_busy_cpu(), own_cpu()
-                    wall, runs = Batch(r, run_sites, args.jobs, WORK / "runs" / r.key, args.timeout).run()
+                    batch = Batch(r, run_sites, args.jobs, WORK / "runs" / r.key, args.timeout)
+                    wall, runs = batch.run()
                     server_cpu = server.cpu_seconds() - cpu0
                     foreign = (system_busy_cpu() - sys0) - (own_cpu() - own0) - server_cpu - sum(x.cpu_s for x in runs)
                     s = summarize(r, wall, runs, server_cpu, run_sites, max(0.0, foreign))
+                    s["peak_tree_pss_mb"] = round(batch.peak_tree_pss_kb / 1024, 1)
                     s["command"] = " ".join(r.command(run_sites[0], Path("<tmp>"))).replace(run_sites[0].url, "<URL>").replace(str(REPO) + "/", "")
                     results[r.key].append(s)
                     print(f"    {s['pages']} pages + {s['documents']} docs in {wall:.2f} s: {s['pages_per_s']:.1f} pages/s, "
-                          f"{s['cpu_ms_per_page']} ms CPU/page, peak RSS {s['peak_rss_mb']:.0f} MB", file=sys.stderr)
+                          f"{s['cpu_ms_per_page']} ms CPU/page, peak RSS {s['peak_rss_mb']:.0f} MB, "
+                          f"peak PSS of all processes {s['peak_tree_pss_mb']:.0f} MB", file=sys.stderr)
                     for w in s["warnings"]:
                         print(f"    WARNING: {w}", file=sys.stderr)
             nok_runner = next((r for r in runners if r.key == "c"), None) or all_runners[2]
