@@ -20,7 +20,7 @@ from crawler import __version__
 from crawler.crawlstore import load_crawl
 
 CRAWL_SUBDIR = "crawl"
-EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE, EXIT_TAMPERED = 0, 1, 2, 3, 4
 _HOST_OK = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -122,9 +122,10 @@ ACCESSIBILITY_FILE = "accessibility.json"
 
 def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[str],
                         browser: "ControlOptions | None" = None, accessibility: bool = True,
-                        stored_controls: bool = True):
+                        stored_controls: bool = True, pdf: bool = True):
     """Evaluate the stored crawl in `out_dir/crawl`, run the browser stage (when `browser` options are
-    given) and write report.json and report.html. Without `browser`, control results stored by an
+    given) and write report.json, report.html, report.md, report.pdf (only with the browser stage and
+    `pdf`) and, last, the evidence pack's manifest.json. Without `browser`, control results stored by an
     earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser)."""
     from checklists.engine import evaluate, load_checklist
     from reports.render import build_report, write_reports
@@ -142,7 +143,32 @@ def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[
     report = build_report(crawl, checklist, findings, command=command, tool_version=__version__,
                           controls=controls, accessibility=a11y)
     json_path, html_path = write_reports(report, out_dir)
+    write_extras(report, out_dir, html_path, browser.chromium if browser is not None and pdf else False)
     return report, json_path, html_path
+
+
+def write_extras(report: dict, out_dir: Path, html_path: Path, chromium: "str | None | bool" = False) -> None:
+    """After report.json/.html: report.md, report.pdf (when `chromium` is not False: None = the default
+    Chromium) and, last, manifest.json. A PDF failure is a warning, never a failed audit."""
+    import sys
+
+    from reports.manifest import write_manifest
+    from reports.markdown import write_markdown
+    from reports.pdf import PDF_NAME, write_pdf
+
+    write_markdown(report, out_dir)
+    pdf_path = Path(out_dir) / PDF_NAME
+    if chromium is False:
+        pdf_path.unlink(missing_ok=True)        # an older PDF would no longer match report.html
+    else:
+        try:
+            write_pdf(html_path, pdf_path, chromium=chromium or None)
+        except Exception as exc:
+            pdf_path.unlink(missing_ok=True)
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            print(f"Предупреждение: PDF-версия отчёта не создана ({first}); отчёт report.html готов.",
+                  file=sys.stderr)
+    write_manifest(out_dir)
 
 
 async def browser_stage(crawl, findings, out_dir: Path, options, accessibility: bool = True):

@@ -3,8 +3,16 @@
     nok-audit check URL [--out DIR]      crawl a site, evaluate the checklist, write report.json/.html
     nok-audit evaluate DIR               re-evaluate a stored crawl (another checklist), no fetching
     nok-audit demo                       audit the demo site shipped with nok-audit (served on loopback)
+    nok-audit report DIR [DIR ...] --out SUMMARY_DIR
+                                         summary over many audit folders: summary.html/.csv/.xlsx
+    nok-audit verify DIR                 check an audit folder against its manifest.json (evidence pack)
 
-Exit codes: 0 audit done; 1 internal error; 2 bad input; 3 site unreachable (reports still written).
+Besides report.json/.html an audit writes report.md (a Markdown summary), report.pdf (printed by Chromium
+in the browser stage; --no-pdf skips it) and, last, manifest.json (size, SHA-256 and capture time of every
+artefact).
+
+Exit codes: 0 audit done (verify: folder intact); 1 internal error; 2 bad input; 3 site unreachable (reports
+still written); 4 evidence pack does not match its manifest (verify: a file missing, changed or unlisted).
 """
 from __future__ import annotations
 
@@ -15,8 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler import __version__
-from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_UNREACHABLE, BadInput,
-                           CrawlOptions, evaluate_and_report, normalise_start_url, run_crawl)
+from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_TAMPERED, EXIT_UNREACHABLE,
+                           BadInput, CrawlOptions, evaluate_and_report, normalise_start_url, run_crawl)
 from crawler.resolver import parse_resolve
 
 
@@ -43,7 +51,8 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checklist", default=None, help="свой чек-лист YAML (по умолчанию встроенный social)")
     b = p.add_argument_group("контрольные проверки в браузере (каналы связи, версия для слабовидящих)")
     b.add_argument("--no-browser", action="store_true",
-                   help="не запускать браузер: без контрольных проверок и проверки доступности")
+                   help="не запускать браузер: без контрольных проверок, проверки доступности и report.pdf")
+    b.add_argument("--no-pdf", action="store_true", help="не создавать PDF-версию отчёта (report.pdf)")
     b.add_argument("--submit-forms", action="store_true",
                    help="действительно отправить форму обращения (только вместе с --submit-message)")
     b.add_argument("--submit-message", default="", help="текст обращения для --submit-forms")
@@ -75,6 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="проверить демонстрационный сайт, поставляемый с nok-audit")
     demo.add_argument("--out", default="nok-reports/demo", help="папка для отчётов (по умолчанию nok-reports/demo)")
+
+    ver = sub.add_parser("verify", help="проверить целостность папки проверки по её manifest.json")
+    ver.add_argument("dir", help="папка проверки (в ней manifest.json)")
+
+    rep = sub.add_parser("report", help="сводка по нескольким проверкам: summary.html, summary.csv, summary.xlsx")
+    rep.add_argument("dirs", nargs="+", metavar="DIR", help="папки проверок (в каждой report.json)")
+    rep.add_argument("--out", default="nok-reports/summary",
+                     help="папка для сводки (по умолчанию nok-reports/summary)")
     return parser
 
 
@@ -126,7 +143,7 @@ def _control_options(args):
 
 
 def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | None, argv: list[str],
-          browser=None, accessibility: bool = True) -> int:
+          browser=None, accessibility: bool = True, pdf: bool = True) -> int:
     from reports.render import terminal_summary
 
     start_url, fallback = normalise_start_url(url)
@@ -142,8 +159,9 @@ def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | No
         print("Контрольные проверки в браузере (формы не отправляются"
               + (", кроме --submit-forms" if browser.submit_forms else "") + ")…", file=sys.stderr)
     report, json_path, html_path = evaluate_and_report(out, checklist, argv, browser=browser,
-                                                       accessibility=accessibility, stored_controls=False)
-    print(terminal_summary(report, json_path, html_path))
+                                                       accessibility=accessibility, stored_controls=False,
+                                                       pdf=pdf)
+    print(terminal_summary(report, json_path, html_path) + _extra_paths(out))
     return EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE
 
 
@@ -155,8 +173,32 @@ def evaluate_cmd(folder: str, checklist: str | None, argv: list[str]) -> int:
         raise BadInput(f"в папке {out} нет сохранённого обхода ({CRAWL_SUBDIR}/crawl.json)")
     _check_checklist(checklist)
     report, json_path, html_path = evaluate_and_report(out, checklist, argv)
-    print(terminal_summary(report, json_path, html_path))
+    print(terminal_summary(report, json_path, html_path) + _extra_paths(out))
     return EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE
+
+
+def _extra_paths(out: Path) -> str:
+    """The files written beside report.json/.html, as more lines of the summary's «Отчёты:» list."""
+    names = ("report.pdf", "report.md", "manifest.json")
+    return "".join(f"\n  {out / name}" for name in names if (out / name).exists())
+
+
+def verify_cmd(folder: str) -> int:
+    from reports.manifest import MANIFEST_NAME, load_manifest, verify
+
+    out = Path(folder)
+    if not out.is_dir():
+        raise BadInput(f"папка {out} не найдена")
+    problems = verify(out)
+    if problems:
+        print(f"Проверка целостности: папка {out} не совпадает с {MANIFEST_NAME} "
+              f"(несовпадений: {len(problems)}):")
+        for problem in problems:
+            print(f"  - {problem}")
+        return EXIT_TAMPERED
+    count = len(load_manifest(out)["files"])
+    print(f"Проверка целостности: все {count} файлов совпадают с {MANIFEST_NAME}")
+    return EXIT_OK
 
 
 def demo_cmd(out: str, argv: list[str]) -> int:
@@ -173,6 +215,29 @@ def demo_cmd(out: str, argv: list[str]) -> int:
         server.shutdown()
 
 
+def report_cmd(dirs: list[str], out: str) -> int:
+    from datetime import datetime, timezone
+
+    from reports.russian_format import format_time
+    from reports.summary import build_summary, load_reports, terminal_lines, write_summary
+
+    entries, problems = load_reports(dirs)
+    for problem in problems:
+        print(f"Предупреждение: {problem}", file=sys.stderr)
+    if not entries:
+        raise BadInput("ни в одной из указанных папок нет пригодного отчёта report.json — сводка не составлена")
+    out_dir = Path(out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"не удалось создать папку сводки {out_dir}: {exc.strerror}") from None
+    summary = build_summary(entries, out_dir)
+    generated = format_time(datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    paths = write_summary(summary, out_dir, generated=generated, tool=f"nok-audit {__version__}")
+    print("\n".join(terminal_lines(summary, paths, problems)))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -180,11 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return check(args.url, args.out, _options(args), args.checklist, command,
-                         browser=_control_options(args), accessibility=not args.no_accessibility)
+                         browser=_control_options(args), accessibility=not args.no_accessibility,
+                         pdf=not args.no_pdf)
         if args.command == "evaluate":
             return evaluate_cmd(args.dir, args.checklist, command)
         if args.command == "demo":
             return demo_cmd(args.out, command)
+        if args.command == "report":
+            return report_cmd(args.dirs, args.out)
+        if args.command == "verify":
+            return verify_cmd(args.dir)
     except BadInput as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

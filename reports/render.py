@@ -18,7 +18,7 @@ import jinja2
 import jsonschema
 
 from reports import labels
-from reports.html_view import build_view, capitalized, readable_url
+from reports.html_view import build_view, capitalized, readable_url, terminal_score_lines
 from reports.report_content import ReportInputError, build_report
 from reports.russian_format import format_percent
 
@@ -142,6 +142,7 @@ def terminal_summary(report: dict, json_path, html_path) -> str:
         lines.append(f"Доля обязательной информации на сайте (1.1): {share['formula_text']} "
                      f"({format_percent(share['share'])})".replace("\u00a0", " "))
     lines.extend(_control_lines(report))
+    lines.extend(terminal_score_lines(report))
     absent = [it for it in report["items"] if it["status"] == "absent"]
     unknown = [it for it in report["items"] if it["status"] == "unknown"]
     if absent:

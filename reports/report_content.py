@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import functools
+
+from checklists import scoring
 from checklists.model import INDICATORS, Checklist, Item
+from checklists.operator_data import OperatorData
 from checklists.results import ABSENT, EVIDENCE_KINDS, PRESENT, UNKNOWN, Evidence, Finding
 from crawler.control.model import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult
 from crawler.crawlstore import StoredCrawl
@@ -39,16 +43,23 @@ class ReportInputError(ValueError):
 def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Finding], *,
                  command: list[str], tool_version: str, generated_at: str | None = None,
                  controls: list[ControlResult] | None = None,
-                 accessibility: list[AccessibilityResult] | None = None) -> dict:
+                 accessibility: list[AccessibilityResult] | None = None,
+                 methodology: scoring.Methodology | None = None,
+                 operator_data: OperatorData | None = None) -> dict:
     """Return the content of report.json (see reports/report.schema.json).
 
     `controls` / `accessibility`: results of the control stage; None when it did not run (a report
     without a browser), which is not the same as an empty list (it ran and checked nothing).
+    `methodology`: weights and points of the official scores (None → checklists/methodology.yaml);
+    `operator_data`: the operator's inputs (stands, surveys, on-site conditions, control calls); None →
+    every score that needs them is null with «нужны данные оператора: …».
     """
     journal = crawl.journal
     titles = _titles_by_url(crawl)
     results = _controls_by_item(controls)
     items = [_item_entry(item, finding, titles, results) for item, finding in _pair(checklist, findings)]
+    methodology = methodology or default_methodology()
+    scored = scoring.score_items(items, methodology, operator_data, controls_run=controls is not None)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version},
@@ -79,9 +90,36 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
         "traps": [{"pattern": pattern, "dropped": dropped}
                   for pattern, dropped in sorted(journal.trap_patterns.items(), key=lambda kv: (-kv[1], kv[0]))],
         "items": items,
-        "summary": _summary(items, controls_run=controls is not None),
+        "summary": _summary(items, scored),
         "controls": _controls_entry(controls, items),
         "accessibility": _accessibility_entry(accessibility),
+        "scores": _scores_entry(scored, methodology, operator_data),
+        "fix_first": scoring.fix_first(items, methodology, scored),
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def default_methodology() -> scoring.Methodology:
+    return scoring.load_methodology()
+
+
+def _scores_entry(scored: dict, methodology: scoring.Methodology, operator: OperatorData | None) -> dict:
+    """The official scores of 344н: every indicator and criterion with its formula, inputs, missing data."""
+    total = scored["total"].to_dict()
+    total["band"] = scored["band"]
+    op = None
+    if operator is not None:
+        op = {"source": operator.source, "organisation": operator.organisation, "assessed_by": operator.assessed_by,
+              "date": operator.date}
+    return {
+        "act": scoring.ACT,
+        "methodology": {"id": methodology.id, "version": methodology.version, "name": methodology.name,
+                        "source": methodology.source, "use_waiting_time_2_2": methodology.use_2_2,
+                        "bands": [{"min": b["min"], "label": b["label"]} for b in methodology.bands]},
+        "operator_data": op,
+        "indicators": [s.to_dict() for s in scored["indicators"]],
+        "criteria": [s.to_dict() for s in scored["criteria"]],
+        "total": total,
     }
 
 
@@ -297,39 +335,36 @@ def _counts(items: list[dict]) -> dict:
     return c
 
 
-def _summary(items: list[dict], *, controls_run: bool = False) -> dict:
+def _summary(items: list[dict], scored: dict) -> dict:
     by_indicator = {}
     for ind in INDICATORS:
         of_ind = [it for it in items if it["indicator"] == ind]
         by_indicator[ind] = {**_counts(of_ind), "norm": sum(1 for it in of_ind if it["counts_in_norm"])}
-    channels = [it for it in items if it["indicator"] == CHANNELS_INDICATOR]
-    present = sum(1 for it in channels if it["status"] == PRESENT)
-    working = sum(1 for it in channels if it["status"] == PRESENT and it.get("works") is True)
+    channels = scored["channels"]           # `works` as scored: the operator's calls / letters override
+    score_1_2 = next(s for s in scored["indicators"] if s.key == CHANNELS_INDICATOR)
     return {**_counts(items), "by_indicator": by_indicator, "site_share_1_1": site_share_1_1(items),
-            "channels_present": present, "channels_working": working,
-            "dist_preview_1_2": dist_preview_1_2(channels, controls_run=controls_run)}
+            "channels_present": sum(1 for c in channels if c["present"]),
+            "channels_working": sum(1 for c in channels if c["counted"]),
+            "dist_preview_1_2": dist_preview_1_2(score_1_2)}
 
 
-def dist_preview_1_2(channels: list[dict], *, controls_run: bool) -> dict:
-    """A preview of Пдист = 30 × Сдист (at most 100), formula (1.2) of Приказ Минтруда России № 344н.
+def dist_preview_1_2(score: "scoring.Score") -> dict:
+    """Indicator 1.2 as shown in the summary: the same Score as in `scores` (checklists/scoring.py,
+    formula (1.2) of Приказ Минтруда России № 344н: Пдист = 30 × Сдист, at most 100).
 
-    Сдист counts channels that are found on the site AND work (`works` true). Not a NOK score: the
-    phone and the e-mail count when their published number/address is valid, without a call or a letter.
+    Сдист counts channels that are found on the site AND work. Without the operator's calls and letters
+    the phone and the e-mail count when their published number/address is valid.
     """
-    working = sum(1 for it in channels if it["status"] == PRESENT and it.get("works") is True)
-    undecided = sum(1 for it in channels if it["status"] == PRESENT and it.get("works") is None)
-    if not controls_run:
-        return {"formula": labels.DIST_FORMULA, "channels": working, "undecided": undecided, "points": None,
+    working = score.inputs["Сдист"]
+    undecided = score.inputs["undecided"]
+    if score.value is None:
+        return {"formula": labels.DIST_FORMULA, "channels": 0, "undecided": undecided, "points": None,
                 "text": labels.DIST_NOT_COMPUTED, "label": labels.DIST_PREVIEW_LABEL}
-    raw = labels.CHANNEL_POINTS * working
-    points = min(raw, labels.MAX_POINTS)
-    text = f"{labels.DIST_FORMULA}: {labels.CHANNEL_POINTS} × {working} = {raw}"
-    if raw > labels.MAX_POINTS:
-        text += f", учитывается {labels.MAX_POINTS}"
+    text = f"{labels.DIST_FORMULA}: {score.inputs['calculation']}"
     if undecided:
         text += f" (не удалось проверить найденных каналов: {undecided}; они не учтены)"
-    return {"formula": labels.DIST_FORMULA, "channels": working, "undecided": undecided, "points": points,
-            "text": text, "label": labels.DIST_PREVIEW_LABEL}
+    return {"formula": labels.DIST_FORMULA, "channels": working, "undecided": undecided,
+            "points": int(round(score.value)), "text": text, "label": labels.DIST_PREVIEW_LABEL}
 
 
 def _controls_entry(controls: list[ControlResult] | None, items: list[dict]) -> dict | None:

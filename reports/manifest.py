@@ -1,0 +1,164 @@
+"""The evidence pack: manifest.json lists every artefact of an audit folder with its SHA-256.
+
+    path = write_manifest(out_dir)      # last, after every report is written
+    problems = verify(out_dir)          # [] = the folder matches its manifest
+
+manifest.json holds, per file: the path relative to the audit folder, the size, the SHA-256 and the time
+of capture (for a page snapshot crawl/html/<sha>.html.gz: when the page was fetched, from pages.jsonl;
+for any other file: its modification time), plus the tool version, the start URL and when the manifest was
+written. `nok-audit verify DIR` checks a folder against it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crawler import __version__
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+# The artefacts of an audit folder: exact names and glob patterns, relative to the folder.
+FILES = ["report.json", "report.html", "report.pdf", "report.md", "controls.json", "accessibility.json",
+         "crawl/crawl.json", "crawl/pages.jsonl", "crawl/documents.jsonl"]
+PATTERNS = ["screenshots/*.png", "crawl/html/*.html.gz"]
+_CHUNK = 1 << 20
+
+
+
+def write_atomically(path: Path, data: bytes) -> Path:
+    """Write `path` through a temporary file in the same folder: readers see the old or the new file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        umask = os.umask(0)            # mkstemp makes 0600 files: the usual 0666 less the umask instead
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+def _utc_iso(ts: float | None = None) -> str:
+    moment = datetime.now(timezone.utc) if ts is None else datetime.fromtimestamp(ts, timezone.utc)
+    return moment.isoformat(timespec="seconds")          # like fetched_at: 2026-11-22T17:39:36+00:00
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def artefacts(out_dir: Path) -> list[str]:
+    """Relative paths (POSIX) of the artefacts present in `out_dir`, sorted."""
+    out_dir = Path(out_dir)
+    found = {name for name in FILES if (out_dir / name).is_file()}
+    for pattern in PATTERNS:
+        found.update(p.relative_to(out_dir).as_posix() for p in out_dir.glob(pattern) if p.is_file())
+    return sorted(found)
+
+
+def _kind(rel: str) -> str:
+    if rel.startswith("crawl/html/"):
+        return "page_snapshot"
+    if rel.startswith("screenshots/"):
+        return "screenshot"
+    if rel.startswith("crawl/"):
+        return "crawl"
+    return "report" if rel.startswith("report.") else "result"
+
+
+def _fetched_at(out_dir: Path) -> dict[str, str]:
+    """crawl/html/<sha>.html.gz → fetched_at of the (first) page whose body it holds."""
+    times: dict[str, str] = {}
+    path = out_dir / "crawl" / "pages.jsonl"
+    if not path.exists():
+        return times
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                page = json.loads(line)
+            except ValueError:
+                continue            # a line cut by a crash
+            rel, when = page.get("html_file"), page.get("fetched_at")
+            if rel and when:
+                times.setdefault(f"crawl/{rel}", when)
+    return times
+
+
+def _start_url(out_dir: Path) -> tuple[str, str]:
+    for name, keys in (("report.json", ("site",)), ("crawl/crawl.json", ())):
+        try:
+            data = json.loads((out_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for key in keys:
+            data = data.get(key) or {}
+        if data.get("start_url"):
+            return data["start_url"], data.get("final_url") or ""
+    return "", ""
+
+
+def build_manifest(out_dir: Path) -> dict:
+    out_dir = Path(out_dir)
+    fetched = _fetched_at(out_dir)
+    start_url, final_url = _start_url(out_dir)
+    files = []
+    for rel in artefacts(out_dir):
+        path = out_dir / rel
+        stat = path.stat()
+        files.append({"path": rel, "kind": _kind(rel), "size": stat.st_size, "sha256": sha256_of(path),
+                      "captured_at": fetched.get(rel) or _utc_iso(stat.st_mtime),
+                      "captured_at_source": "fetched_at" if rel in fetched else "mtime"})
+    return {"manifest_version": MANIFEST_VERSION,
+            "tool": {"name": "nok-audit", "version": __version__},
+            "start_url": start_url, "final_url": final_url,
+            "written_at": _utc_iso(),
+            "hash": "sha256",
+            "files": files}
+
+
+def write_manifest(out_dir: Path) -> Path:
+    """Write out_dir/manifest.json atomically; call it last, after every report is written."""
+    out_dir = Path(out_dir)
+    text = json.dumps(build_manifest(out_dir), ensure_ascii=False, indent=1) + "\n"
+    return write_atomically(out_dir / MANIFEST_NAME, text.encode("utf-8"))
+
+
+def load_manifest(out_dir: Path) -> dict:
+    return json.loads((Path(out_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+
+def verify(out_dir: Path) -> list[str]:
+    """Problems (Russian), one per file: missing, changed (SHA-256 differs) or not listed. [] = intact."""
+    out_dir = Path(out_dir)
+    try:
+        manifest = load_manifest(out_dir)
+        listed = {f["path"]: f for f in manifest["files"]}
+    except FileNotFoundError:
+        return [f"нет файла {MANIFEST_NAME} в папке {out_dir}"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{MANIFEST_NAME} повреждён и не читается ({type(exc).__name__})"]
+    problems = []
+    for rel, entry in sorted(listed.items()):
+        path = out_dir / rel
+        if not path.is_file():
+            problems.append(f"{rel}: файл отсутствует")
+            continue
+        if sha256_of(path) != entry.get("sha256"):
+            size = path.stat().st_size
+            note = f", размер {entry.get('size')} → {size} байт" if size != entry.get("size") else ""
+            problems.append(f"{rel}: содержимое изменено (SHA-256 не совпадает{note})")
+    for rel in artefacts(out_dir):
+        if rel not in listed:
+            problems.append(f"{rel}: файла нет в {MANIFEST_NAME}")
+    return problems

@@ -1,0 +1,131 @@
+"""report.md: a plain-text / Markdown summary of report.json for terminals and CI logs.
+
+    text = markdown_summary(report)
+    write_markdown(report, out_dir)          # out_dir/report.md
+
+Reads report.json with .get() throughout: fields added by later stages are optional here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+MD_NAME = "report.md"
+INDICATORS = ("1.1", "1.2", "3.2", "extra")
+INDICATOR_TITLES = {"1.1": "1.1 — информация на сайте", "1.2": "1.2 — обратная связь",
+                    "3.2": "3.2 — доступность для инвалидов", "extra": "дополнительные проверки"}
+WORKS_MARK = {True: "работает", False: "не работает", None: "не удалось проверить"}
+
+
+
+def _cell(text) -> str:
+    """One Markdown table cell: no line breaks, pipes escaped."""
+    text = " ".join(str(text if text is not None else "").split())
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<") or "—"
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines.extend("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)
+    return lines
+
+
+def _percent(share) -> str:
+    return f"{share * 100:.1f} %".replace(".", ",") if isinstance(share, (int, float)) else "—"
+
+
+def markdown_summary(report: dict) -> str:
+    site = report.get("site") or {}
+    crawl = report.get("crawl") or {}
+    summary = report.get("summary") or {}
+    items = report.get("items") or []
+    tool = report.get("tool") or {}
+    title = site.get("title") or site.get("start_url") or "сайт"
+    lines = [f"# Проверка сайта: {_cell(title)}", ""]
+    lines.append(f"- Адрес: {site.get('start_url', '—')}")
+    if site.get("final_url") and site.get("final_url") != site.get("start_url"):
+        lines.append(f"- Перенаправляет на: {site['final_url']}")
+    if report.get("generated_at"):
+        lines.append(f"- Отчёт создан: {report['generated_at']}")
+    if tool:
+        lines.append(f"- Программа: {tool.get('name', 'nok-audit')} {tool.get('version', '')}".rstrip())
+    checklist = report.get("checklist") or {}
+    if checklist:
+        lines.append(f"- Чек-лист: {checklist.get('id', '—')} {checklist.get('version', '')}".rstrip())
+
+    lines += ["", "## Обход сайта", ""]
+    if crawl.get("status_text"):
+        lines.append(f"- Состояние: {crawl['status_text']}")
+    if crawl.get("stop_reason_text"):
+        lines.append(f"- Завершение: {crawl['stop_reason_text']}")
+    lines.append(f"- Страниц: {crawl.get('pages', 0)}, документов: {crawl.get('documents', 0)}, "
+                 f"ошибок загрузки: {len(report.get('errors') or [])}")
+    if crawl.get("entry_error"):
+        lines.append(f"- Ошибка: {_cell(crawl['entry_error'])}")
+
+    lines += ["", "## Итог", ""]
+    lines.append(f"- Пунктов перечня: {summary.get('total', len(items))}; размещено {summary.get('present', 0)}, "
+                 f"не найдено {summary.get('absent', 0)}, не удалось проверить {summary.get('unknown', 0)}")
+    share = summary.get("site_share_1_1") or {}
+    if share.get("share") is not None:
+        lines.append(f"- Доля обязательной информации на сайте (1.1): "
+                     f"{_cell(share.get('formula_text', ''))} ({_percent(share['share'])})".replace("\u00a0", " "))
+    by_indicator = summary.get("by_indicator") or {}
+    rows = []
+    for key in INDICATORS:
+        counts = by_indicator.get(key)
+        if isinstance(counts, dict):
+            rows.append([INDICATOR_TITLES[key], counts.get("present", "—"), counts.get("absent", "—"),
+                         counts.get("unknown", "—")])
+    if rows:
+        lines.append("")
+        lines += _table(["Показатель", "размещено", "не найдено", "не удалось проверить"], rows)
+
+    absent = [it for it in items if it.get("status") == "absent"]
+    unknown = [it for it in items if it.get("status") == "unknown"]
+    lines += ["", f"## Не найдено на сайте ({len(absent)})", ""]
+    if absent:
+        lines += _table(["Показатель", "Пункт", "Что сделать"],
+                        [[it.get("indicator", ""), it.get("name", it.get("id", "")), it.get("fix") or it.get("reason")]
+                         for it in absent])
+    else:
+        lines.append("Всё обязательное найдено.")
+    if unknown:
+        lines += ["", f"## Не удалось проверить — проверьте вручную ({len(unknown)})", ""]
+        lines += _table(["Показатель", "Пункт", "Причина"],
+                        [[it.get("indicator", ""), it.get("name", it.get("id", "")), it.get("reason")]
+                         for it in unknown])
+
+    channels = [it for it in items if it.get("indicator") == "1.2"]
+    alt = [it for it in items if it.get("id") == "acc_alt_version"]
+    if channels or alt:
+        lines += ["", "## Каналы обратной связи и версия для слабовидящих", ""]
+        controls = report.get("controls", "absent")
+        if controls is None:
+            lines += ["Контрольные проверки в браузере не выполнялись.", ""]
+        elif "channels_working" in summary:
+            lines += [f"Работают {summary.get('channels_working')} из {summary.get('channels_present')} "
+                      "найденных каналов.", ""]
+        lines += _table(["Канал", "На сайте", "Работает", "Результат проверки"],
+                        [[it.get("name", it.get("id", "")), it.get("status_text", it.get("status", "")),
+                          WORKS_MARK.get(it.get("works"), "—") if "works" in it else "—",
+                          it.get("works_text", "")] for it in channels + alt])
+        preview = summary.get("dist_preview_1_2")
+        if isinstance(preview, dict) and preview.get("text"):
+            label = str(preview.get("label") or "показатель 1.2")
+            lines += ["", f"{label[:1].upper()}{label[1:]}: {_cell(preview['text'])}"]
+        if isinstance(controls, dict):
+            lines += [""] + [f"- {_cell(note)}" for note in controls.get("notes") or []]
+
+    a11y = report.get("accessibility")
+    if isinstance(a11y, dict) and a11y.get("summary"):
+        lines += ["", "## Доступность (дополнительно, не влияет на баллы НОК)", ""]
+        lines += [f"- {_cell(line)}" for line in a11y["summary"]]
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(report: dict, out_dir: Path) -> Path:
+    from reports.manifest import write_atomically
+
+    return write_atomically(Path(out_dir) / MD_NAME, markdown_summary(report).encode("utf-8"))
