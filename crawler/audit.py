@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from crawler import __version__
 from crawler.crawlstore import load_crawl
 
 CRAWL_SUBDIR = "crawl"
-EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE, EXIT_TAMPERED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE, EXIT_TAMPERED, EXIT_FALLS_SHORT = 0, 1, 2, 3, 4, 5
 _HOST_OK = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
@@ -120,7 +121,59 @@ def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: b
 ACCESSIBILITY_FILE = "accessibility.json"
 
 
-def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[str],
+@dataclass
+class ReportOptions:
+    """What the evaluation and the scores are measured against."""
+    checklist: str | None = None       # checklist YAML (None: the built-in social checklist)
+    methodology: str | None = None     # methodology YAML (None: checklists/methodology.yaml)
+    operator_data: str | None = None   # the operator's inputs: stands, surveys, on-site conditions, calls
+
+    def validate(self, site_url: str) -> None:
+        """Load everything before fetching: a typo must not cost a whole crawl."""
+        from checklists.engine import ChecklistError, load_checklist
+        from checklists.operator_data import OperatorDataError, load_operator_data
+        from checklists.scoring import MethodologyError, load_methodology
+
+        for label, load, ref, errors in (
+                ("чек-лист", load_checklist, self.checklist, ChecklistError),
+                ("методика", load_methodology, self.methodology, MethodologyError)):
+            try:
+                load(ref)
+            except (errors, OSError) as exc:
+                raise BadInput(f"{label}: {exc}") from None
+        if self.operator_data:
+            try:
+                load_operator_data(self.operator_data, site_url)
+            except (OperatorDataError, OSError) as exc:
+                raise BadInput(f"данные оператора: {exc}") from None
+
+
+def self_check_failures(report: dict, fail_under: float | None, require: list[str]) -> list[str]:
+    """Why a site falls short of an organisation's own gate (`--fail-under`, `--require`), in Russian.
+
+    --fail-under N: the share of the mandatory information of indicator 1.1 found on the site,
+    Исайт / Инорм_сайт × 100, must be at least N (the part of the score a site alone decides).
+    --require ID,…: each item must be published and, where it was checked, work."""
+    failures = []
+    if fail_under is not None:
+        share = report["summary"]["site_share_1_1"]["share"]
+        percent = None if share is None else round(share * 100, 1)
+        if percent is None or percent < fail_under:
+            failures.append(f"доля обязательной информации на сайте {percent if percent is not None else '—'} % "
+                            f"ниже порога {fail_under:g} %")
+    items = {i["id"]: i for i in report["items"]}
+    for item_id in require:
+        item = items.get(item_id)
+        if item is None:
+            failures.append(f"пункта «{item_id}» нет в чек-листе")
+        elif item["status"] != "present":
+            failures.append(f"«{item['name']}»: {item['status_text']}")
+        elif item.get("works") is False:
+            failures.append(f"«{item['name']}»: {item['works_text']}")
+    return failures
+
+
+def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str],
                         browser: "ControlOptions | None" = None, accessibility: bool = True,
                         stored_controls: bool = True, pdf: bool = True):
     """Evaluate the stored crawl in `out_dir/crawl`, run the browser stage (when `browser` options are
@@ -128,9 +181,11 @@ def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[
     `pdf`) and, last, the evidence pack's manifest.json. Without `browser`, control results stored by an
     earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser)."""
     from checklists.engine import evaluate, load_checklist
+    from checklists.operator_data import load_operator_data
+    from checklists.scoring import load_methodology
     from reports.render import build_report, write_reports
 
-    checklist = load_checklist(checklist_ref)
+    checklist = load_checklist(inputs.checklist)
     crawl = load_crawl(out_dir / CRAWL_SUBDIR)
     findings = evaluate(crawl, checklist)
     if browser is not None:
@@ -140,8 +195,15 @@ def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[
         controls, a11y = load_controls(out_dir), load_accessibility(out_dir)
     else:
         controls = a11y = None
+    operator_data = None
+    if inputs.operator_data:
+        operator_data = load_operator_data(inputs.operator_data, crawl.journal.start_url)
+        if operator_data is None:
+            print(f"Предупреждение: в файле {inputs.operator_data} нет данных для сайта "
+                  f"{crawl.journal.start_url}; баллы, требующие данных оператора, не рассчитаны.", file=sys.stderr)
     report = build_report(crawl, checklist, findings, command=command, tool_version=__version__,
-                          controls=controls, accessibility=a11y)
+                          controls=controls, accessibility=a11y,
+                          methodology=load_methodology(inputs.methodology), operator_data=operator_data)
     json_path, html_path = write_reports(report, out_dir)
     write_extras(report, out_dir, html_path, browser.chromium if browser is not None and pdf else False)
     return report, json_path, html_path
@@ -150,8 +212,6 @@ def evaluate_and_report(out_dir: Path, checklist_ref: str | None, command: list[
 def write_extras(report: dict, out_dir: Path, html_path: Path, chromium: "str | None | bool" = False) -> None:
     """After report.json/.html: report.md, report.pdf (when `chromium` is not False: None = the default
     Chromium) and, last, manifest.json. A PDF failure is a warning, never a failed audit."""
-    import sys
-
     from reports.manifest import write_manifest
     from reports.markdown import write_markdown
     from reports.pdf import PDF_NAME, write_pdf

@@ -12,7 +12,8 @@ in the browser stage; --no-pdf skips it) and, last, manifest.json (size, SHA-256
 artefact).
 
 Exit codes: 0 audit done (verify: folder intact); 1 internal error; 2 bad input; 3 site unreachable (reports
-still written); 4 evidence pack does not match its manifest (verify: a file missing, changed or unlisted).
+still written); 4 evidence pack does not match its manifest (verify: a file missing, changed or unlisted);
+5 the site falls short of --fail-under / --require (reports still written).
 """
 from __future__ import annotations
 
@@ -23,9 +24,37 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler import __version__
-from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_TAMPERED, EXIT_UNREACHABLE,
-                           BadInput, CrawlOptions, evaluate_and_report, normalise_start_url, run_crawl)
+from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_FALLS_SHORT, EXIT_OK, EXIT_TAMPERED,
+                           EXIT_UNREACHABLE, BadInput, CrawlOptions, ReportOptions, evaluate_and_report,
+                           normalise_start_url, run_crawl, self_check_failures)
 from crawler.resolver import parse_resolve
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checklist", default=None, help="свой чек-лист YAML (по умолчанию встроенный social)")
+    p.add_argument("--methodology", default=None, metavar="FILE",
+                   help="своя методика расчёта баллов YAML (по умолчанию checklists/methodology.yaml)")
+    p.add_argument("--operator-data", default=None, metavar="FILE",
+                   help="данные оператора YAML: стенды, опросы, условия в помещениях, контрольные звонки")
+    p.add_argument("--fail-under", type=float, default=None, metavar="N",
+                   help="код выхода 5, если доля обязательной информации на сайте (1.1) ниже N %%")
+    p.add_argument("--require", default="", metavar="ID,…",
+                   help="код выхода 5, если какой-либо из этих пунктов не размещён или не работает")
+
+
+def _report_options(args) -> ReportOptions:
+    return ReportOptions(checklist=args.checklist, methodology=args.methodology, operator_data=args.operator_data)
+
+
+def _gate(args, report: dict, code: int) -> int:
+    """An organisation's self-check: exit 5 when the site falls short of --fail-under / --require."""
+    require = [r.strip() for r in args.require.split(",") if r.strip()]
+    if code != EXIT_OK or (args.fail_under is None and not require):
+        return code
+    failures = self_check_failures(report, args.fail_under, require)
+    for failure in failures:
+        print(f"Не выполнено требование самопроверки: {failure}", file=sys.stderr)
+    return EXIT_FALLS_SHORT if failures else code
 
 
 def _add_crawl_options(p: argparse.ArgumentParser) -> None:
@@ -48,7 +77,7 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--render", choices=("auto", "never", "always"), default="auto",
                    help="открывать страницы в браузере: auto — только если меню строится скриптом (по умолчанию)")
     p.add_argument("--chromium", default="", help="путь к Chromium (по умолчанию /usr/bin/chromium или $NOK_CHROMIUM)")
-    p.add_argument("--checklist", default=None, help="свой чек-лист YAML (по умолчанию встроенный social)")
+    _add_report_options(p)
     b = p.add_argument_group("контрольные проверки в браузере (каналы связи, версия для слабовидящих)")
     b.add_argument("--no-browser", action="store_true",
                    help="не запускать браузер: без контрольных проверок, проверки доступности и report.pdf")
@@ -80,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="заново оценить сохранённый обход (без загрузки сайта)")
     ev.add_argument("dir", help="папка проверки (в ней подпапка crawl/)")
-    ev.add_argument("--checklist", default=None, help="чек-лист YAML")
+    _add_report_options(ev)
 
     demo = sub.add_parser("demo", help="проверить демонстрационный сайт, поставляемый с nok-audit")
     demo.add_argument("--out", default="nok-reports/demo", help="папка для отчётов (по умолчанию nok-reports/demo)")
@@ -112,15 +141,6 @@ def _options(args) -> CrawlOptions:
                         progress=not args.quiet, verbose=args.verbose, render=args.render, chromium=args.chromium)
 
 
-def _check_checklist(ref: str | None) -> None:
-    """Load the checklist before fetching anything: a typo must not cost a whole crawl."""
-    from checklists.engine import ChecklistError, load_checklist
-    try:
-        load_checklist(ref)
-    except (ChecklistError, OSError) as exc:
-        raise BadInput(f"чек-лист: {exc}") from None
-
-
 def _control_options(args):
     """The browser stage's options, or None with --no-browser."""
     if args.no_browser:
@@ -142,12 +162,12 @@ def _control_options(args):
                           resolve=parse_resolve(args.resolve))
 
 
-def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | None, argv: list[str],
-          browser=None, accessibility: bool = True, pdf: bool = True) -> int:
+def check(url: str, out: Path | None, options: CrawlOptions, inputs: ReportOptions, argv: list[str],
+          browser=None, accessibility: bool = True, pdf: bool = True) -> tuple[int, dict]:
     from reports.render import terminal_summary
 
     start_url, fallback = normalise_start_url(url)
-    _check_checklist(checklist)
+    inputs.validate(start_url)
     out = Path(out) if out else Path("nok-reports") / (urlsplit(start_url).hostname or "site")
     try:
         (out / CRAWL_SUBDIR).mkdir(parents=True, exist_ok=True)
@@ -158,23 +178,24 @@ def check(url: str, out: Path | None, options: CrawlOptions, checklist: str | No
     if browser is not None:
         print("Контрольные проверки в браузере (формы не отправляются"
               + (", кроме --submit-forms" if browser.submit_forms else "") + ")…", file=sys.stderr)
-    report, json_path, html_path = evaluate_and_report(out, checklist, argv, browser=browser,
+    report, json_path, html_path = evaluate_and_report(out, inputs, argv, browser=browser,
                                                        accessibility=accessibility, stored_controls=False,
                                                        pdf=pdf)
     print(terminal_summary(report, json_path, html_path) + _extra_paths(out))
-    return EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE
+    return (EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE), report
 
 
-def evaluate_cmd(folder: str, checklist: str | None, argv: list[str]) -> int:
+def evaluate_cmd(folder: str, inputs: ReportOptions, argv: list[str]) -> tuple[int, dict]:
+    from crawler.crawlstore import load_crawl
     from reports.render import terminal_summary
 
     out = Path(folder)
     if not (out / CRAWL_SUBDIR / "crawl.json").exists():
         raise BadInput(f"в папке {out} нет сохранённого обхода ({CRAWL_SUBDIR}/crawl.json)")
-    _check_checklist(checklist)
-    report, json_path, html_path = evaluate_and_report(out, checklist, argv)
+    inputs.validate(load_crawl(out / CRAWL_SUBDIR).journal.start_url)
+    report, json_path, html_path = evaluate_and_report(out, inputs, argv)
     print(terminal_summary(report, json_path, html_path) + _extra_paths(out))
-    return EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE
+    return (EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE), report
 
 
 def _extra_paths(out: Path) -> str:
@@ -210,7 +231,7 @@ def demo_cmd(out: str, argv: list[str]) -> int:
         print(f"Демонстрационный сайт запущен на {url}", file=sys.stderr)
         options = CrawlOptions(delay=0.0, concurrency=4)
         # The demo site links to bus.gov.ru and vk.com: offline, the browser never leaves loopback.
-        return check(url, Path(out), options, None, argv, browser=ControlOptions(offline=True))
+        return check(url, Path(out), options, ReportOptions(), argv, browser=ControlOptions(offline=True))[0]
     finally:
         server.shutdown()
 
@@ -244,11 +265,13 @@ def main(argv: list[str] | None = None) -> int:
     command = ["nok-audit", *argv]
     try:
         if args.command == "check":
-            return check(args.url, args.out, _options(args), args.checklist, command,
-                         browser=_control_options(args), accessibility=not args.no_accessibility,
-                         pdf=not args.no_pdf)
+            code, report = check(args.url, args.out, _options(args), _report_options(args), command,
+                                 browser=_control_options(args), accessibility=not args.no_accessibility,
+                                 pdf=not args.no_pdf)
+            return _gate(args, report, code)
         if args.command == "evaluate":
-            return evaluate_cmd(args.dir, args.checklist, command)
+            code, report = evaluate_cmd(args.dir, _report_options(args), command)
+            return _gate(args, report, code)
         if args.command == "demo":
             return demo_cmd(args.out, command)
         if args.command == "report":

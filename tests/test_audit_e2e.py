@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -127,12 +128,20 @@ def test_moved_site_redirect_to_private_host_needs_allow_private(audit):
     assert moved.report["crawl"]["pages"] >= 2
 
 
+def _copy(run, tmp_path):
+    """A private copy of a shared audit folder, so re-evaluating it leaves the session's audit as it was."""
+    out = tmp_path / "audit"
+    shutil.copytree(run.out, out)
+    return out
+
+
 def test_evaluate_reruns_a_stored_crawl_with_a_changed_checklist_without_fetching(audit, sites, tmp_path):
     run = audit("kcson_full")
     hits_before = len(sites["kcson_full"].requests)
     custom = tmp_path / "regional.yaml"
     custom.write_text("extends: social\nid: regional\nversion: '1'\ndisable: [tariffs]\n", encoding="utf-8")
-    rerun = run_cli(["evaluate", str(run.out), "--checklist", str(custom)], run.out)
+    out = _copy(run, tmp_path)
+    rerun = run_cli(["evaluate", str(out), "--checklist", str(custom)], out)
     assert rerun.code == 0, rerun.stderr
     ids = {i["id"] for i in rerun.report["items"]}
     assert "tariffs" not in ids and "charter" in ids
@@ -210,3 +219,33 @@ def test_browser_stage_proves_channels_and_keeps_screenshots(sites, tmp_path):
 def test_submit_forms_needs_a_message(tmp_path):
     run = run_cli(["check", "http://127.0.0.1:9/", "--out", str(tmp_path), "--submit-forms"], tmp_path)
     assert run.code == 2 and "--submit-message" in run.stderr
+
+
+def test_self_check_gates_on_site_share_and_required_items(audit, tmp_path):
+    run = audit("kcson_1251")           # 1.1 items: some present, tariffs absent (stub)
+    share = run.report["summary"]["site_share_1_1"]["share"] * 100
+    out = _copy(run, tmp_path)
+    passing = run_cli(["evaluate", str(out), "--fail-under", str(share - 1), "--require", "contacts"], out)
+    assert passing.code == 0, passing.stderr
+    failing = run_cli(["evaluate", str(out), "--fail-under", str(share + 1)], out)
+    assert failing.code == 5 and "ниже порога" in failing.stderr
+    missing = run_cli(["evaluate", str(out), "--require", "contacts,tariffs"], out)
+    assert missing.code == 5 and "тариф" in missing.stderr.lower()
+
+
+def test_operator_data_completes_the_scores(audit, tmp_path):
+    run = audit("kcson_full")
+    data = tmp_path / "operator.yaml"
+    data.write_text("stands: {found: 18, norm: 20}\n"
+                    "survey:\n  '1.3': {stand: {satisfied: 90, total: 100}, site: {satisfied: 80, total: 100}}\n",
+                    encoding="utf-8")
+    out = _copy(run, tmp_path)
+    rerun = run_cli(["evaluate", str(out), "--operator-data", str(data)], out)
+    assert rerun.code == 0, rerun.stderr
+    one_one = next(i for i in rerun.report["scores"]["indicators"] if i["key"] == "1.1")
+    assert one_one["value"] == 95.0          # 0.5 × (18/20 + 24/24) × 100
+    assert "18/20" in one_one["formula_text"]
+    without = run_cli(["evaluate", str(out)], out)
+    assert next(i for i in without.report["scores"]["indicators"] if i["key"] == "1.1")["value"] is None
+    bad = run_cli(["evaluate", str(out), "--methodology", str(data.with_name("nope.yaml"))], out)
+    assert bad.code == 2 and "методика" in bad.stderr
