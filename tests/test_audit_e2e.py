@@ -249,3 +249,30 @@ def test_operator_data_completes_the_scores(audit, tmp_path):
     assert next(i for i in without.report["scores"]["indicators"] if i["key"] == "1.1")["value"] is None
     bad = run_cli(["evaluate", str(out), "--methodology", str(data.with_name("nope.yaml"))], out)
     assert bad.code == 2 and "методика" in bad.stderr
+
+
+def test_report_html_opens_in_chromium_without_errors_and_planted_scripts_stay_inert(audit):
+    import asyncio
+
+    from crawler.control.browser import chromium, site_context
+
+    run = audit("kcson_1251")           # its pages plant <script>alert(…)</script> in a title and a heading
+
+    async def open_report():
+        async with chromium() as browser:
+            async with site_context(browser, block_resources=False) as context:
+                page = await context.new_page()
+                errors, dialogs = [], []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+
+                async def dismiss(dialog):
+                    dialogs.append(dialog.message)
+                    await dialog.dismiss()
+                page.on("dialog", dismiss)
+                await page.goto((run.out / "report.html").as_uri())
+                return errors, dialogs, await page.evaluate("document.scripts.length"), await page.title()
+
+    errors, dialogs, scripts, title = asyncio.run(open_report())
+    assert errors == [] and dialogs == [] and scripts == 0
+    assert title
