@@ -598,7 +598,8 @@ SURVEY_INDICATORS_ORDER = ("1.3", "2.3", "3.3", "4.1", "4.2", "4.3", "5.1", "5.2
 
 
 def fix_first(items: list[dict], methodology: Methodology, scored: dict) -> list[dict]:
-    """What to fix first: every scored item not present / not working, with the points it would gain.
+    """What to fix first: every scored item not present / not working, with the points it would gain
+    (zero-gain fixes last).
 
     1.1: ΔПинф = 0,5 × 100 / Инорм_сайт per missing material; 1.2: +30 per channel until the cap;
     3.2 (site conditions): +20 per condition until the cap. Gains in the criterion = weight × Δ,
@@ -635,7 +636,8 @@ def fix_first(items: list[dict], methodology: Methodology, scored: dict) -> list
         n += 1
         it = by_id[s["id"]]
         out.append(_fix(it, "3.2", gain, m, problem=_problem(it) if s["status"] != "present" else "не работает"))
-    out = [f for f in out if f["gain_indicator"] > 0]
+    # Fixes that gain nothing now (a cap reached, counting undecided channels as working) stay listed, last:
+    # the gains are never overstated, and the missing item is never hidden.
     out.sort(key=lambda f: (-f["gain_total"], order[f["item_id"]]))
     return out
 
@@ -654,9 +656,13 @@ def _fix(it: dict, indicator: str, gain: float, m: Methodology, *, problem: str,
     weight = m.weights(crit).get(indicator, 0.0)
     g_crit = weight * gain
     g_total = g_crit / len(CRITERIA)
-    text = (f"+{num(gain)} {points_word(gain)} показателя {indicator} ({SYMBOLS[indicator]}); "
-            f"+{num(g_crit)} {points_word(g_crit)} {crit} (вес {num(weight)}); "
-            f"+{num(g_total)} {points_word(g_total)} итоговой оценки")
+    if gain > 0:
+        text = (f"+{num(gain)} {points_word(gain)} показателя {indicator} ({SYMBOLS[indicator]}); "
+                f"+{num(g_crit)} {points_word(g_crit)} {crit} (вес {num(weight)}); "
+                f"+{num(g_total)} {points_word(g_total)} итоговой оценки")
+    else:
+        text = (f"баллов показателя {indicator} не прибавит, если непроверенные каналы работают "
+                "(предел показателя уже достигнут); исправить всё равно стоит")
     return {"item_id": it["id"], "name": it["name"], "indicator": indicator, "criterion": crit,
             "status": it["status"], "works": it.get("works") if works == "item" else works, "problem": problem,
             "gain_indicator": _r(gain), "gain_criterion": _r(g_crit), "gain_total": round(g_total, 4),

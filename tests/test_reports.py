@@ -939,7 +939,7 @@ def test_schema_stays_strict_for_scores(tmp_path):
     for mutate in (lambda r: r["scores"].__setitem__("extra", 1),
                    lambda r: r["scores"]["criteria"][0].__setitem__("value", 150),
                    lambda r: r["scores"]["total"].pop("band"),
-                   lambda r: r["fix_first"][0].__setitem__("gain_indicator", 0)):
+                   lambda r: r["fix_first"][0].__setitem__("gain_indicator", -1)):
         bad = json.loads(json.dumps(report))
         mutate(bad)
         with pytest.raises(jsonschema.ValidationError):

@@ -169,13 +169,14 @@ def test_fix_first_gains_and_order():
     m = load_methodology()
     items = _items(alt="absent", alt_works=None)
     fixes = fix_first(items, m, score_items(items, m, None, controls_run=True))
-    # ch_faq does not work and ch_opinion is absent: 3 working → +10 then +0 (cap) — only the first is listed;
+    # ch_faq does not work and ch_opinion is absent: 3 working → +10 then +0 (cap): the zero-gain fix comes last;
     # acc_alt_version: +20 of 3.2 = +8 К3; each 1.1 material: 0,5 × 100 / 25 = +2 Пинф = +0,6 К1.
     assert [f["item_id"] for f in fixes[:2]] == ["acc_alt_version", "ch_faq"]
     assert fixes[0]["gain_indicator"] == 20 and fixes[0]["gain_criterion"] == 8 and fixes[0]["gain_total"] == 1.6
     assert fixes[1]["gain_indicator"] == 10 and fixes[1]["problem"].startswith("не работает")
-    assert "ch_opinion" not in [f["item_id"] for f in fixes]
-    rest = fixes[2:]
+    assert fixes[-1]["item_id"] == "ch_opinion" and fixes[-1]["gain_indicator"] == 0
+    assert "не прибавит" in fixes[-1]["gain_text"]
+    rest = fixes[2:-1]
     assert [f["item_id"] for f in rest] == [f"i{n}" for n in range(20, 25)]
     assert all(f["gain_indicator"] == 2 and f["gain_criterion"] == 0.6 for f in rest)
     assert rest[0]["gain_text"] == "+2 балла показателя 1.1 (Пинф); +0,6 балла К1 (вес 0,3); +0,12 балла итоговой оценки"
