@@ -55,7 +55,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RobotsRecorder": 60,
     "crawler.middlewares.EncodingFixer": 950,
 }
-EXTENSIONS = {"crawler.progress.CrawlProgress": 500}
+# Scrapy's remote-control server (code execution over HTTP on 127.0.0.1) has no place in an audit run;
+# switched off here so that its module (and aiohttp) is not even imported.
+EXTENSIONS = {"crawler.progress.CrawlProgress": 500, "scrapy.extensions.remote_control.RemoteControl": None}
 NOK_PROGRESS = False
 ITEM_PIPELINES = {"crawler.pipelines.SnapshotPipeline": 300}
 DUPEFILTER_CLASS = "crawler.dupefilter.AuditDupeFilter"
@@ -64,5 +66,4 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
-# Scrapy's remote-control server (code execution over HTTP on 127.0.0.1) has no place in an audit run.
 REMOTE_CONTROL_ENABLED = False
