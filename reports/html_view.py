@@ -132,7 +132,7 @@ def build_view(report: dict) -> dict:
         "accessibility": _accessibility(report.get("accessibility")),
         "legend": _legend(),
         "scores": _scores(report.get("scores")),
-        "fix_first": _fix_first(report.get("fix_first")),
+        "fix_first": _fix_first(report.get("fix_first"), report["crawl"]["status"] == labels.UNREACHABLE),
         "footer_note": _footer_note(report.get("scores")),
     }
 
@@ -181,13 +181,13 @@ def _scores(scores: dict | None) -> dict | None:
     }
 
 
-def _fix_first(fixes: list[dict] | None) -> dict | None:
+def _fix_first(fixes: list[dict] | None, unreachable: bool) -> dict | None:
     if fixes is None:
         return None
     return {
         "title": labels.FIX_FIRST_TITLE,
         "intro": labels.FIX_FIRST_INTRO,
-        "none": labels.FIX_FIRST_NONE,
+        "none": labels.FIX_FIRST_UNREACHABLE if unreachable else labels.FIX_FIRST_NONE,
         "rows": [{"anchor": "item-" + f["item_id"], "name": f["name"], "problem": f["problem"],
                   "gain": "+" + format_decimal(f["gain_total"], 2) + " к итоговой оценке", "gain_text": f["gain_text"], "fix": f["fix"],
                   "indicator": f["indicator"]} for f in fixes],

@@ -94,7 +94,8 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
         "controls": _controls_entry(controls, items),
         "accessibility": _accessibility_entry(accessibility),
         "scores": _scores_entry(scored, methodology, operator_data),
-        "fix_first": scoring.fix_first(items, methodology, scored),
+        # An unreachable site has nothing to fix item by item: every item is merely undecided.
+        "fix_first": scoring.fix_first(items, methodology, scored) if journal.entry_ok else [],
     }
 
 

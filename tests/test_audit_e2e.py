@@ -108,6 +108,7 @@ def test_dead_site_gives_unknown_items_and_exit_code_3(dead_site_url, tmp_path):
     assert statuses == {"unknown"}
     assert run.report["crawl"]["status"] == "unreachable"
     assert "отклонено" in run.report["crawl"]["entry_error"]
+    assert run.report["fix_first"] == [] and "восстановите его работу" in run.html
     assert "Traceback" not in run.stderr
 
 
