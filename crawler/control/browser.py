@@ -1,4 +1,4 @@
-"""Debian's Chromium driven by Playwright's async API. Never `playwright install`: the browser is the
+"""Debian's Chromium driven by Playwright's async API. The browser is never downloaded by Playwright: it is the
 system's /usr/bin/chromium (override with --chromium or NOK_CHROMIUM)."""
 from __future__ import annotations
 
