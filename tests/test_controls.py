@@ -504,9 +504,10 @@ def test_builtin_scenarios_load():
     assert sset.test_data["message"].startswith("Проверка работы формы (контрольное мероприятие НОК)")
 
 
-def test_http_user_agent_is_ascii():
-    from crawler.control.channels import http_user_agent
-    ua = http_user_agent()
+def test_user_agent_is_ascii():
+    # HTTP header values are Latin-1: Playwright's request API refuses anything else.
+    from crawler import settings
+    ua = settings.USER_AGENT
     assert ua.isascii() and ua.startswith("nok-audit/")
 
 

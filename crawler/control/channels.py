@@ -27,17 +27,6 @@ from crawler.control.scenario import css_color_hex as _hex
 MAX_VALUES = 10          # phone numbers / addresses listed in a result
 
 
-def http_user_agent() -> str:
-    """The nok-audit User-Agent as an HTTP header value: header values must be ASCII (Playwright's
-    request API refuses the Russian words of crawl_settings.USER_AGENT), so non-ASCII clauses are dropped."""
-    ua = crawl_settings.USER_AGENT
-    if ua.isascii():
-        return ua
-    head, _, rest = ua.partition("(")
-    parts = [p.strip() for p in rest.rstrip(")").split(";") if p.strip() and p.strip().isascii()]
-    return (head.strip() + (f" ({'; '.join(parts)})" if parts else "")).strip()
-
-
 # ---- HTTP: one polite request ------------------------------------------------------------------------
 def is_local(url: str, pins: dict[str, str] | None = None) -> bool:
     """Does `url` stay on this machine? Loopback addresses, localhost, and host names pinned (--resolve)
@@ -78,7 +67,7 @@ async def polite_request(ctx: RunContext, url: str, purpose: str) -> tuple[int |
         raise Verdict(None, f"проверка без сети: запрос к {urlsplit(url).hostname} не выполнялся")
     req = ctx.context.request
     timeout_ms = ctx.timeout_ms(0.4)
-    headers = {"User-Agent": http_user_agent()}
+    headers = {"User-Agent": crawl_settings.USER_AGENT}
     status, final = None, url
     try:
         r = await req.head(url, headers=headers, timeout=timeout_ms, max_redirects=5, fail_on_status_code=False)
@@ -481,7 +470,7 @@ async def check_form_action(ctx: RunContext, step: Step) -> None:
     try:
         resp = await ctx.context.request.get(action, timeout=ctx.timeout_ms(0.3), max_redirects=3,
                                              fail_on_status_code=False,
-                                             headers={"User-Agent": http_user_agent()})
+                                             headers={"User-Agent": crawl_settings.USER_AGENT})
         status = resp.status
         await resp.dispose()
     except Exception as exc:
