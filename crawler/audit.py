@@ -19,6 +19,7 @@ from w3lib.url import safe_url_string
 
 from crawler import __version__
 from crawler.crawlstore import load_crawl
+from crawler.settings import user_agent
 
 CRAWL_SUBDIR = "crawl"
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE, EXIT_TAMPERED, EXIT_FALLS_SHORT = 0, 1, 2, 3, 4, 5
@@ -90,7 +91,7 @@ def crawl_settings(options: CrawlOptions) -> Settings:
         "LOG_LEVEL": "INFO" if options.verbose else "ERROR",
     }
     if options.contact:
-        overrides["USER_AGENT"] = f"nok-audit/{__version__} (+{options.contact}; independent quality assessment site audit)"
+        overrides["USER_AGENT"] = user_agent(options.contact)
     settings.setdict(overrides, priority="cmdline")
     return settings
 

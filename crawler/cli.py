@@ -28,6 +28,7 @@ from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_FALLS_SH
                            EXIT_UNREACHABLE, BadInput, CrawlOptions, ReportOptions, evaluate_and_report,
                            normalise_start_url, run_crawl, self_check_failures)
 from crawler.resolver import parse_resolve
+from crawler.settings import CONTACT_URL, user_agent
 
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:
@@ -159,7 +160,8 @@ def _control_options(args):
     return ControlOptions(chromium=args.chromium or None, submit_forms=args.submit_forms,
                           submit_message=args.submit_message, check_mx=args.check_mx,
                           check_timeout=args.check_timeout, scenarios=args.controls, offline=args.offline,
-                          resolve=parse_resolve(args.resolve))
+                          resolve=parse_resolve(args.resolve),
+                          user_agent=user_agent(args.contact or CONTACT_URL))
 
 
 def check(url: str, out: Path | None, options: CrawlOptions, inputs: ReportOptions, argv: list[str],

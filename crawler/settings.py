@@ -11,7 +11,14 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 CONTACT_URL = "https://github.com/nok-audit/nok-audit"
 # ASCII only: HTTP headers are Latin-1, and browsers refuse anything else.
-USER_AGENT = f"nok-audit/{__version__} (+{CONTACT_URL}; independent quality assessment site audit)"
+
+
+def user_agent(contact: str = CONTACT_URL) -> str:
+    """The tool's name and version, and where a site owner can reach the operator."""
+    return f"nok-audit/{__version__} (+{contact}; independent quality assessment site audit)"
+
+
+USER_AGENT = user_agent()
 
 # robots.txt is respected by default; what it forbids is recorded in the report.
 ROBOTSTXT_OBEY = True

@@ -16,7 +16,6 @@ import phonenumbers
 from email_validator import EmailNotValidError, EmailUndeliverableError, validate_email
 
 from checklists.patterns import find_email, find_phone
-from crawler import settings as crawl_settings
 from crawler.control import dom_scripts as js
 from crawler.control.candidates import leads_nowhere
 from crawler.control.model import HTTP
@@ -67,7 +66,7 @@ async def polite_request(ctx: RunContext, url: str, purpose: str) -> tuple[int |
         raise Verdict(None, f"проверка без сети: запрос к {urlsplit(url).hostname} не выполнялся")
     req = ctx.context.request
     timeout_ms = ctx.timeout_ms(0.4)
-    headers = {"User-Agent": crawl_settings.USER_AGENT}
+    headers = {"User-Agent": ctx.options.user_agent}
     status, final = None, url
     try:
         r = await req.head(url, headers=headers, timeout=timeout_ms, max_redirects=5, fail_on_status_code=False)
@@ -470,7 +469,7 @@ async def check_form_action(ctx: RunContext, step: Step) -> None:
     try:
         resp = await ctx.context.request.get(action, timeout=ctx.timeout_ms(0.3), max_redirects=3,
                                              fail_on_status_code=False,
-                                             headers={"User-Agent": crawl_settings.USER_AGENT})
+                                             headers={"User-Agent": ctx.options.user_agent})
         status = resp.status
         await resp.dispose()
     except Exception as exc:

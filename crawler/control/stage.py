@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from checklists.results import ABSENT, PRESENT, Finding
+from crawler import settings as crawl_settings
 from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
 from crawler.control.model import ControlResult
@@ -56,6 +57,7 @@ class ControlOptions:
     parallel_sites: int = 4
     scenarios: str | None = None     # an operator's copy of checklists/controls.yaml
     resolve: dict = field(default_factory=dict)   # --resolve pins, host -> address
+    user_agent: str = crawl_settings.USER_AGENT   # the same User-Agent as the crawl (--contact)
     offline: bool = False            # never contact a non-loopback host (tests, the offline demo):
                                      # such browser requests are aborted, such link checks are skipped
 
@@ -225,7 +227,7 @@ async def control_site(browser: Browser | None, crawl: StoredCrawl, findings: li
 
     if browser is not None and _needs_browser(plan):
         try:
-            async with site_context(browser) as context:
+            async with site_context(browser, user_agent=options.user_agent) as context:
                 if options.offline:
                     await context.route("**/*", offline_route(options.resolve))
                 env.context = context
