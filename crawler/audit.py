@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import sys
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -189,41 +190,50 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
     checklist = load_checklist(inputs.checklist)
     crawl = load_crawl(out_dir / CRAWL_SUBDIR)
     findings = evaluate(crawl, checklist)
-    if browser is not None:
-        controls, a11y = asyncio.run(browser_stage(crawl, findings, out_dir, browser, accessibility))
-    elif stored_controls:
-        from crawler.control.stage import load_controls
-        controls, a11y = load_controls(out_dir), load_accessibility(out_dir)
-    else:
-        controls = a11y = None
     operator_data = None
     if inputs.operator_data:
         operator_data = load_operator_data(inputs.operator_data, crawl.journal.start_url)
         if operator_data is None:
             print(f"Предупреждение: в файле {inputs.operator_data} нет данных для сайта "
                   f"{crawl.journal.start_url}; баллы, требующие данных оператора, не рассчитаны.", file=sys.stderr)
-    report = build_report(crawl, checklist, findings, command=command, tool_version=__version__,
-                          controls=controls, accessibility=a11y,
-                          methodology=load_methodology(inputs.methodology), operator_data=operator_data)
-    json_path, html_path = write_reports(report, out_dir)
-    write_extras(report, out_dir, html_path, browser.chromium if browser is not None and pdf else False)
-    return report, json_path, html_path
+    methodology = load_methodology(inputs.methodology)
+
+    def report_with(controls, a11y, print_pdf=None):
+        report = build_report(crawl, checklist, findings, command=command, tool_version=__version__,
+                              controls=controls, accessibility=a11y, methodology=methodology,
+                              operator_data=operator_data)
+        json_path, html_path = write_reports(report, out_dir)
+        write_extras(report, out_dir, html_path, print_pdf)
+        return report, json_path, html_path
+
+    if browser is not None:
+        session = BrowserSession(browser)
+        try:
+            controls, a11y = session.run(browser_stage(session.browser, session.error, crawl, findings, out_dir,
+                                                       browser, accessibility))
+            return report_with(controls, a11y, session.print_pdf if pdf else None)
+        finally:
+            session.close()
+    if stored_controls:
+        from crawler.control.stage import load_controls
+        return report_with(load_controls(out_dir), load_accessibility(out_dir))
+    return report_with(None, None)
 
 
-def write_extras(report: dict, out_dir: Path, html_path: Path, chromium: "str | None | bool" = False) -> None:
-    """After report.json/.html: report.md, report.pdf (when `chromium` is not False: None = the default
-    Chromium) and, last, manifest.json. A PDF failure is a warning, never a failed audit."""
+def write_extras(report: dict, out_dir: Path, html_path: Path, print_pdf=None) -> None:
+    """After report.json/.html: report.md, report.pdf (printed by `print_pdf(html_path, pdf_path)`; None: no
+    PDF) and, last, manifest.json. A PDF failure is a warning, never a failed audit."""
     from reports.manifest import write_manifest
     from reports.markdown import write_markdown
-    from reports.pdf import PDF_NAME, write_pdf
+    from reports.pdf import PDF_NAME
 
     write_markdown(report, out_dir)
     pdf_path = Path(out_dir) / PDF_NAME
-    if chromium is False:
+    if print_pdf is None:
         pdf_path.unlink(missing_ok=True)        # an older PDF would no longer match report.html
     else:
         try:
-            write_pdf(html_path, pdf_path, chromium=chromium or None)
+            print_pdf(html_path, pdf_path)
         except Exception as exc:
             pdf_path.unlink(missing_ok=True)
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -232,24 +242,54 @@ def write_extras(report: dict, out_dir: Path, html_path: Path, chromium: "str | 
     write_manifest(out_dir)
 
 
-async def browser_stage(crawl, findings, out_dir: Path, options, accessibility: bool = True):
-    """Control checks of the channels and the accessibility check, in one Chromium.
+class BrowserSession:
+    """One Chromium for an audit's whole browser stage — control checks, accessibility, the PDF — driven from
+    synchronous code between the other stages. `browser` is None (and `error` says why, in Russian) when
+    Chromium could not be started."""
+
+    def __init__(self, options):
+        from crawler.control.browser import BrowserUnavailable, chromium
+
+        self.loop = asyncio.new_event_loop()
+        self.stack = AsyncExitStack()
+        self.browser, self.error = None, ""
+        try:
+            self.browser = self.run(self.stack.enter_async_context(chromium(options.chromium, options.resolve)))
+        except BrowserUnavailable as exc:
+            self.error = str(exc)
+
+    def run(self, coroutine):
+        return self.loop.run_until_complete(coroutine)
+
+    def print_pdf(self, html_path: Path, pdf_path: Path) -> None:
+        from crawler.control.browser import BrowserUnavailable
+        from reports.pdf import render_pdf
+
+        if self.browser is None:
+            raise BrowserUnavailable(self.error)
+        self.run(render_pdf(self.browser, html_path, pdf_path))
+
+    def close(self) -> None:
+        try:
+            self.run(self.stack.aclose())
+        finally:
+            self.loop.close()
+
+
+async def browser_stage(browser, browser_error: str, crawl, findings, out_dir: Path, options,
+                        accessibility: bool = True):
+    """Control checks of the channels and the accessibility check in `browser` (None: only the checks that
+    need no browser run; the others are undecided with `browser_error`).
 
     Accessibility runs on the home page and, when the visually-impaired version is a page of its own,
     on that page too. Results are stored (controls.json, accessibility.json) so reports can be rendered
     again without a browser."""
-    from crawler.control.browser import BrowserUnavailable, chromium
     from crawler.control.stage import control_site, save_controls
 
-    a11y = []
-    try:
-        async with chromium(options.chromium, options.resolve) as browser:
-            controls = await control_site(browser, crawl, findings, out_dir, options)
-            if accessibility and crawl.journal.entry_ok:
-                a11y = await _accessibility(browser, crawl, controls, options)
-    except BrowserUnavailable as exc:
-        controls = await control_site(None, crawl, findings, out_dir, options, browser_error=str(exc))
-        a11y = None
+    controls = await control_site(browser, crawl, findings, out_dir, options, browser_error=browser_error)
+    a11y = None
+    if browser is not None:
+        a11y = await _accessibility(browser, crawl, controls, options) if accessibility and crawl.journal.entry_ok else []
     save_controls(out_dir, controls)
     save_accessibility(out_dir, a11y)
     return controls, a11y

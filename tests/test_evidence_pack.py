@@ -12,6 +12,7 @@ from conftest import BROWSER, FAST, run_cli
 from crawler.audit import write_extras
 from reports.manifest import MANIFEST_NAME, verify, write_manifest
 from reports.markdown import markdown_summary
+from reports.pdf import write_pdf
 
 
 def _sha(path) -> str:
@@ -130,7 +131,7 @@ def test_pdf_failure_is_a_warning_and_the_manifest_is_still_written(tmp_path, ca
     html = tmp_path / "report.html"
     html.write_text("<html><body>отчёт</body></html>", encoding="utf-8")
     write_extras({"site": {"start_url": "https://example.ru/"}, "items": []}, tmp_path, html,
-                 chromium=str(tmp_path / "no-such-chromium"))
+                 print_pdf=lambda h, p: write_pdf(h, p, chromium=str(tmp_path / "no-such-chromium")))
     assert "PDF-версия отчёта не создана" in capsys.readouterr().err
     assert not (tmp_path / "report.pdf").exists()
     assert {f["path"] for f in _manifest(tmp_path)["files"]} == {"report.html", "report.md"}
