@@ -6,6 +6,8 @@
     nok-audit report DIR [DIR ...] --out SUMMARY_DIR
                                          summary over many audit folders: summary.html/.csv/.xlsx
     nok-audit verify DIR                 check an audit folder against its manifest.json (evidence pack)
+    nok-audit run REGISTRY --out DIR     audit every organisation of a registry (CSV/XLSX), resumable,
+                                         then write the batch summary
 
 Besides report.json/.html an audit writes report.md (a Markdown summary), report.pdf (printed by Chromium
 in the browser stage; --no-pdf skips it) and, last, manifest.json (size, SHA-256 and capture time of every
@@ -97,6 +99,12 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--verbose", action="store_true", help="подробный журнал Scrapy")
 
 
+# Options of `run` handed on unchanged to each site's `check`.
+_PASS_THROUGH = ("max_pages", "max_depth", "delay", "concurrency", "timeout", "time_limit", "checklist",
+                 "methodology", "operator_data", "render", "chromium", "contact")
+_PASS_FLAGS = ("no_browser", "ignore_robots", "allow_private", "offline", "no_pdf", "no_accessibility")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nok-audit", description="Проверка официальных сайтов организаций "
                                      "социальной сферы для независимой оценки качества (НОК).")
@@ -111,6 +119,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="заново оценить сохранённый обход (без загрузки сайта)")
     ev.add_argument("dir", help="папка проверки (в ней подпапка crawl/)")
     _add_report_options(ev)
+
+    run = sub.add_parser("run", help="проверить все организации реестра (CSV/XLSX) и составить сводку")
+    run.add_argument("registry", help="реестр: CSV (UTF-8 или windows-1251, «;» или «,») или XLSX")
+    run.add_argument("--out", default="nok-reports/run", help="папка прогона (по умолчанию nok-reports/run)")
+    run.add_argument("--jobs", type=int, default=2, help="сайтов одновременно (по умолчанию 2)")
+    run.add_argument("--site-time-limit", type=float, default=1800.0,
+                     help="предел времени на один сайт, с (по умолчанию 1800)")
+    for name in _PASS_THROUGH:
+        run.add_argument("--" + name.replace("_", "-"), default=None)
+    for name in _PASS_FLAGS:
+        run.add_argument("--" + name.replace("_", "-"), action="store_true")
 
     demo = sub.add_parser("demo", help="проверить демонстрационный сайт, поставляемый с nok-audit")
     demo.add_argument("--out", default="nok-reports/demo", help="папка для отчётов (по умолчанию nok-reports/demo)")
@@ -261,6 +280,35 @@ def report_cmd(dirs: list[str], out: str) -> int:
     return EXIT_OK
 
 
+def run_cmd(args) -> int:
+    from crawler.batch import run_registry
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        orgs, problems = load_registry(args.registry)
+    except RegistryError as exc:
+        raise BadInput(f"реестр: {exc}") from None
+    for problem in problems:
+        print(f"Предупреждение: {problem}", file=sys.stderr)
+    if not orgs:
+        raise BadInput("в реестре нет ни одной пригодной строки — проверка не начата")
+    if args.jobs < 1 or args.site_time_limit <= 0:
+        raise BadInput("--jobs и --site-time-limit должны быть положительными")
+    check_args = [a for name in _PASS_THROUGH if getattr(args, name) is not None
+                  for a in ("--" + name.replace("_", "-"), getattr(args, name))]
+    check_args += ["--" + name.replace("_", "-") for name in _PASS_FLAGS if getattr(args, name)]
+    out = Path(args.out)
+    runs = run_registry(orgs, out, check_args, jobs=args.jobs, time_limit=args.site_time_limit)
+    folders = [str(r.folder) for r in runs if (r.folder / "report.json").exists()]
+    unfinished = [r for r in runs if r.code is None and r.note != "проверен ранее"]
+    if folders:
+        report_cmd(folders, str(out / "summary"))
+    if unfinished:
+        print(f"Не завершено: {len(unfinished)}; запустите ту же команду ещё раз — готовые сайты не проверяются "
+              "повторно.", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -280,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             return report_cmd(args.dirs, args.out)
         if args.command == "verify":
             return verify_cmd(args.dir)
+        if args.command == "run":
+            return run_cmd(args)
     except BadInput as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

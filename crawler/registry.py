@@ -1,0 +1,139 @@
+"""The operator's registry of organisations (CSV or XLSX), validated row by row before anything is fetched.
+
+Column names may be Russian or English (see COLUMNS). A bad row gets a Russian message naming its row
+number and what to fix, and is skipped; the valid rows go on.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import charset_normalizer
+
+from crawler.scope import host_key
+
+# canonical column -> accepted header names (compared lower-cased, spaces and punctuation squeezed)
+COLUMNS = {
+    "name": ("name", "organisation", "organization", "наименование", "организация", "название",
+             "наименование организации"),
+    "url": ("url", "site", "website", "сайт", "адрес сайта", "официальный сайт", "ссылка"),
+    "sector": ("sector", "сфера", "отрасль", "сектор"),
+    "region": ("region", "регион", "субъект", "субъект рф"),
+    "inn": ("inn", "инн"),
+    "ogrn": ("ogrn", "огрн"),
+    "bus_gov_id": ("bus_gov_id", "bus.gov.ru", "id bus.gov.ru", "код bus.gov.ru"),
+    "extra_hosts": ("extra_hosts", "другие адреса", "дополнительные адреса", "доп. адреса"),
+}
+SECTORS = {"social": "social", "социальная": "social", "социальное обслуживание": "social",
+           "соцзащита": "social", "социальная сфера": "social"}
+SUPPORTED_SECTORS = ("social",)
+_SQUEEZE = re.compile(r"[\s_\-:]+")
+
+
+class RegistryError(ValueError):
+    """The registry as a whole cannot be read (Russian message)."""
+
+
+@dataclass
+class Organisation:
+    row: int
+    name: str
+    url: str
+    sector: str = "social"
+    region: str = ""
+    inn: str = ""
+    ogrn: str = ""
+    bus_gov_id: str = ""
+    extra_hosts: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """A stable folder name for the organisation: its site's host."""
+        return re.sub(r"[^a-z0-9.-]+", "_", host_key(self.url).lower())
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    names = {alias: canon for canon, aliases in COLUMNS.items() for alias in aliases}
+    found = {}
+    for i, cell in enumerate(header):
+        canon = names.get(_SQUEEZE.sub(" ", str(cell or "")).strip().lower())
+        if canon and canon not in found:
+            found[canon] = i
+    if "url" not in found:
+        raise RegistryError("в реестре нет столбца с адресом сайта (ожидается «Сайт» или «url»); "
+                            f"найдены столбцы: {', '.join(str(c) for c in header if c) or 'нет'}")
+    return found
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    if not path.exists():
+        raise RegistryError(f"файл реестра {path} не найден")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:
+            raise RegistryError(f"файл {path} не читается как XLSX ({type(exc).__name__})") from None
+        sheet = book.worksheets[0]
+        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        book.close()
+        return rows
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise RegistryError(f"файл реестра {path} пуст")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:          # Excel on Windows saves CSV in windows-1251
+        best = charset_normalizer.from_bytes(raw).best()
+        text = str(best) if best else raw.decode("cp1251", errors="replace")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def load_registry(path: str | Path) -> tuple[list[Organisation], list[str]]:
+    """(valid organisations, Russian messages about skipped rows)."""
+    from crawler.audit import BadInput, normalise_start_url
+
+    rows = [r for r in _read_rows(Path(path)) if any(r)]
+    if not rows:
+        raise RegistryError(f"в реестре {path} нет строк")
+    columns = _header_map(rows[0])
+    orgs, problems, seen = [], [], {}
+
+    def cell(row, name):
+        i = columns.get(name)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    for number, row in enumerate(rows[1:], start=2):
+        name, raw_url = cell(row, "name"), cell(row, "url")
+        label = f"строка {number}" + (f" ({name})" if name else "")
+        if not raw_url:
+            problems.append(f"{label}: не указан адрес сайта — строка пропущена")
+            continue
+        try:
+            url, _ = normalise_start_url(raw_url)
+        except BadInput as exc:
+            problems.append(f"{label}: {exc} — строка пропущена")
+            continue
+        sector_raw = cell(row, "sector").lower()
+        sector = SECTORS.get(sector_raw, sector_raw) if sector_raw else "social"
+        if sector not in SUPPORTED_SECTORS:
+            problems.append(f"{label}: сфера «{cell(row, 'sector')}» не поддерживается (пока только "
+                            "социальное обслуживание) — строка пропущена")
+            continue
+        org = Organisation(row=number, name=name or host_key(url), url=url, sector=sector,
+                           region=cell(row, "region"), inn=cell(row, "inn"), ogrn=cell(row, "ogrn"),
+                           bus_gov_id=cell(row, "bus_gov_id"),
+                           extra_hosts=[h.strip() for h in re.split(r"[,;\s]+", cell(row, "extra_hosts")) if h.strip()])
+        if org.key in seen:
+            problems.append(f"{label}: сайт {host_key(url)} уже указан в строке {seen[org.key]} — дубликат пропущен")
+            continue
+        seen[org.key] = number
+        orgs.append(org)
+    return orgs, problems

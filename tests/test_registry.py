@@ -1,0 +1,78 @@
+"""Registry input and the batch run over it (`nok-audit run`), on loopback test sites."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FAST, run_cli
+from crawler.registry import RegistryError, load_registry
+
+TEMPLATE = Path(__file__).parent.parent / "docs" / "registry-template.csv"
+
+
+def test_template_registry_is_valid():
+    orgs, problems = load_registry(TEMPLATE)
+    assert problems == [] and len(orgs) == 1
+    assert orgs[0].extra_hosts == ["files.kcson-example.ru"] and orgs[0].sector == "social"
+
+
+def test_windows_1251_semicolon_csv_with_bad_rows(tmp_path):
+    path = tmp_path / "reg.csv"
+    path.write_bytes(("Наименование;Сайт;Сфера\n"
+                      "КЦСОН один;kcson-one.ru;\n"
+                      "КЦСОН два;ftp://kcson-two.ru;\n"
+                      "Без сайта;;\n"
+                      "Дубль;https://www.kcson-one.ru/;\n"
+                      "Школа;school.ru;образование\n"
+                      "КЦСОН рф;http://кцсон.рф;социальная\n").encode("cp1251"))
+    orgs, problems = load_registry(path)
+    assert [o.row for o in orgs] == [2, 7]
+    assert orgs[1].url.startswith("http://xn--")
+    text = "\n".join(problems)
+    for needle in ("строка 3", "строка 4", "строка 5", "дубликат", "строка 6", "не поддерживается"):
+        assert needle in text, text
+
+
+def test_xlsx_registry_with_english_headers(tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.append(["name", "url", "region"])
+    book.active.append(["KCSON", "https://kcson.example.ru", "Москва"])
+    path = tmp_path / "reg.xlsx"
+    book.save(path)
+    orgs, problems = load_registry(path)
+    assert problems == [] and orgs[0].region == "Москва"
+
+
+@pytest.mark.parametrize("content,message", [(b"", "пуст"), (b"name;region\nx;y\n", "адресом сайта")])
+def test_unusable_registries_say_why(tmp_path, content, message):
+    path = tmp_path / "reg.csv"
+    path.write_bytes(content)
+    with pytest.raises(RegistryError, match=message):
+        load_registry(path)
+
+
+def test_run_audits_every_row_resumes_and_writes_the_summary(sites, dead_site_url, tmp_path):
+    registry = tmp_path / "reg.csv"
+    registry.write_text("Наименование,Сайт\n"
+                        f"Полный,{sites['kcson_full'].base_url}/\n"
+                        f"Кодировка,{sites['kcson_1251'].base_url}/\n"
+                        f"Недоступный,{dead_site_url}\n"
+                        "Плохой,ftp://x\n", encoding="utf-8")
+    out = tmp_path / "run"
+    args = ["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser"]
+    first = run_cli(args, out)
+    assert first.code == 0, first.stderr
+    assert "строка 5" in first.stderr                      # the bad row is named and skipped
+    folders = sorted(p.name for p in out.iterdir() if (p / "report.json").exists())
+    assert len(folders) == 3
+    summary = (out / "summary" / "summary.html").read_text(encoding="utf-8")
+    assert "Недоступн" in summary or "не удалось проверить" in summary.lower()
+    hits = len(sites["kcson_full"].requests)
+    again = run_cli(args, out)                             # resume: finished sites are not fetched again
+    assert again.code == 0 and "проверено ранее: 3" in again.stderr
+    assert len(sites["kcson_full"].requests) == hits
+    report = json.loads((out / folders[0] / "report.json").read_text(encoding="utf-8"))
+    assert report["items"]
