@@ -8,6 +8,7 @@
     nok-audit verify DIR                 check an audit folder against its manifest.json (evidence pack)
     nok-audit run REGISTRY --out DIR     audit every organisation of a registry (CSV/XLSX), resumable,
                                          then write the batch summary
+    nok-audit diff OLD NEW               what changed between two audits or two runs (regressions first)
 
 Besides report.json/.html an audit writes report.md (a Markdown summary), report.pdf (printed by Chromium
 in the browser stage; --no-pdf skips it) and, last, manifest.json (size, SHA-256 and capture time of every
@@ -130,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         run.add_argument("--" + name.replace("_", "-"), default=None)
     for name in _PASS_FLAGS:
         run.add_argument("--" + name.replace("_", "-"), action="store_true")
+
+    diff = sub.add_parser("diff", help="что изменилось между двумя проверками (папки проверок или прогонов)")
+    diff.add_argument("old", help="прежняя проверка")
+    diff.add_argument("new", help="новая проверка")
 
     demo = sub.add_parser("demo", help="проверить демонстрационный сайт, поставляемый с nok-audit")
     demo.add_argument("--out", default="nok-reports/demo", help="папка для отчётов (по умолчанию nok-reports/demo)")
@@ -280,6 +285,19 @@ def report_cmd(dirs: list[str], out: str) -> int:
     return EXIT_OK
 
 
+def diff_cmd(old: str, new: str) -> int:
+    from reports.diff import diff_folders, terminal_lines
+
+    for folder in (old, new):
+        if not Path(folder).is_dir():
+            raise BadInput(f"папка {folder} не найдена")
+    diffs, notes = diff_folders(Path(old), Path(new))
+    if not diffs:
+        raise BadInput("в папках нет пар отчётов report.json для сравнения")
+    print("\n".join(terminal_lines(diffs, notes)))
+    return EXIT_OK
+
+
 def run_cmd(args) -> int:
     from crawler.batch import run_registry
     from crawler.registry import RegistryError, load_registry
@@ -330,6 +348,8 @@ def main(argv: list[str] | None = None) -> int:
             return verify_cmd(args.dir)
         if args.command == "run":
             return run_cmd(args)
+        if args.command == "diff":
+            return diff_cmd(args.old, args.new)
     except BadInput as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -76,3 +76,22 @@ def test_run_audits_every_row_resumes_and_writes_the_summary(sites, dead_site_ur
     assert len(sites["kcson_full"].requests) == hits
     report = json.loads((out / folders[0] / "report.json").read_text(encoding="utf-8"))
     assert report["items"]
+
+
+def test_diff_shows_regressions_between_two_audits(audit, tmp_path):
+    import shutil
+    run = audit("kcson_full")
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(run.out, old)
+    shutil.copytree(run.out, new)
+    # The same stored crawl, judged by a checklist under which the tariffs are no longer found.
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("extends: social\nid: strict\nversion: '1'\nitems:\n  - id: tariffs\n    detect:\n"
+                      "      any:\n        - phrase: [тарифы на луну]\n", encoding="utf-8")
+    assert run_cli(["evaluate", str(new), "--checklist", str(strict)], new).code == 0
+    result = run_cli(["diff", str(old), str(new)], new)
+    assert result.code == 0, result.stderr
+    assert "с ухудшениями 1" in result.stdout
+    assert "тариф" in result.stdout.lower() and "было размещено" in result.stdout
+    assert "100 % →" in result.stdout
+    assert run_cli(["diff", str(old), str(tmp_path / "nope")], new).code == 2
