@@ -131,11 +131,13 @@ def _items_of(data: dict, name: str) -> list[dict]:
     return out
 
 
-def _deep_merge(base: dict, extra: dict) -> dict:
-    out = dict(base)
+def deep_merge(base: dict, extra: dict) -> dict:
+    """`base` overridden by `extra`, nested mappings merged key by key (the `extends:` rule of checklists and
+    methodologies); neither input is modified."""
+    out = copy.deepcopy(base)
     for k, v in extra.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
+            out[k] = deep_merge(out[k], v)
         else:
             out[k] = copy.deepcopy(v)
     return out
@@ -173,7 +175,7 @@ def _merge(parent: dict, child: dict, name: str, origin: dict[str, str]) -> dict
     if "settings" in child and child["settings"] is not None:
         if not isinstance(child["settings"], dict):
             raise ChecklistError(f"{name}: поле settings должно быть словарём")
-        out["settings"] = _deep_merge(parent.get("settings") or {}, child["settings"])
+        out["settings"] = deep_merge(parent.get("settings") or {}, child["settings"])
     items = [copy.deepcopy(it) for it in parent["items"]]
     by_id = {it["id"]: it for it in items}
     disable = child.get("disable") or []

@@ -9,12 +9,13 @@ which items count in Инорм_сайт comes from the checklist (`Item.counts_
 """
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from checklists.loading import deep_merge
 
 DEFAULT_METHODOLOGY = Path(__file__).with_name("methodology.yaml")
 CRITERIA = ("К1", "К2", "К3", "К4", "К5")
@@ -387,16 +388,6 @@ def _read_yaml(path: Path) -> dict:
     return raw
 
 
-def _deep_merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in extra.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
-
-
 def _normalise_keys(raw: dict) -> dict:
     """Latin K1 → Cyrillic К1 in criteria keys (easy to mistype)."""
     crit = raw.get("criteria")
@@ -424,7 +415,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict, list[str]]:
         if not base_path.is_absolute():
             base_path = path.parent / base_path
     base, files = _load_raw(base_path, chain + (path.resolve(),))
-    return _deep_merge(base, raw), files + [str(path)]
+    return deep_merge(base, raw), files + [str(path)]
 
 
 def _check_weights(where: str, weights, keys_allowed: set[str]) -> None:

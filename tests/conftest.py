@@ -78,3 +78,23 @@ def dead_site_url() -> str:
 
 def expected(name: str) -> dict:
     return json.loads((SITES / name / "_expected.json").read_text(encoding="utf-8"))
+
+
+async def open_in_chromium(path: Path, then=None):
+    """Open a local report in real Chromium; (console errors, dialogs, what `then(page)` returns)."""
+    from crawler.control.browser import chromium, site_context
+
+    async with chromium() as browser:
+        async with site_context(browser, block_resources=False) as context:
+            page = await context.new_page()
+            errors, dialogs = [], []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+
+            async def dismiss(dialog):
+                dialogs.append(dialog.message)
+                await dialog.dismiss()
+            page.on("dialog", dismiss)
+            await page.goto(path.as_uri())
+            result = await then(page) if then is not None else None
+            return errors, dialogs, result

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from conftest import BROWSER, FAST, SITES, expected, run_cli
+from conftest import BROWSER, FAST, SITES, expected, open_in_chromium, run_cli
 
 SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken", "kcson_jsmenu"]
 
@@ -255,25 +255,11 @@ def test_operator_data_completes_the_scores(audit, tmp_path):
 def test_report_html_opens_in_chromium_without_errors_and_planted_scripts_stay_inert(audit):
     import asyncio
 
-    from crawler.control.browser import chromium, site_context
-
     run = audit("kcson_1251")           # its pages plant <script>alert(…)</script> in a title and a heading
 
-    async def open_report():
-        async with chromium() as browser:
-            async with site_context(browser, block_resources=False) as context:
-                page = await context.new_page()
-                errors, dialogs = [], []
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: errors.append(str(e)))
+    async def inspect(page):
+        return await page.evaluate("document.scripts.length"), await page.title()
 
-                async def dismiss(dialog):
-                    dialogs.append(dialog.message)
-                    await dialog.dismiss()
-                page.on("dialog", dismiss)
-                await page.goto((run.out / "report.html").as_uri())
-                return errors, dialogs, await page.evaluate("document.scripts.length"), await page.title()
-
-    errors, dialogs, scripts, title = asyncio.run(open_report())
+    errors, dialogs, (scripts, title) = asyncio.run(open_in_chromium(run.out / "report.html", inspect))
     assert errors == [] and dialogs == [] and scripts == 0
     assert title

@@ -14,7 +14,7 @@ import re
 import lxml.html
 import pytest
 
-from conftest import FAST, run_cli
+from conftest import FAST, open_in_chromium, run_cli
 
 AUDITED = ["kcson_full", "kcson_1251", "kcson_broken"]
 # A copy of kcson_1251's report whose site title and URL carry markup, a script and a formula.
@@ -120,38 +120,28 @@ def test_csp_allows_exactly_our_one_script(batch):
     assert not [h for h in doc.xpath("//a/@href") if h.strip().lower().startswith("javascript:")]
 
 
+async def _sort_and_inspect(page):
+    column = "table.ranking tbody tr td:nth-child(8)"
+    before = await page.eval_on_selector_all(column, "cells => cells.map(c => c.dataset.sort)")
+    names_before = await page.eval_on_selector_all("table.ranking tbody td.org-name",
+                                                  "cells => cells.map(c => c.textContent)")
+    await page.click("table.ranking thead th:nth-child(8) button")
+    after = await page.eval_on_selector_all(column, "cells => cells.map(c => c.dataset.sort)")
+    names_after = await page.eval_on_selector_all("table.ranking tbody td.org-name",
+                                                 "cells => cells.map(c => c.textContent)")
+    aria = await page.get_attribute("table.ranking thead th:nth-child(8)", "aria-sort")
+    await page.click("table.ranking thead th:nth-child(2) button")
+    by_name = await page.eval_on_selector_all("table.ranking tbody td.org-name",
+                                             "cells => cells.map(c => c.textContent)")
+    state = await page.evaluate("() => ({xss: typeof window.__xss, scripts: document.scripts.length})")
+    await page.wait_for_timeout(200)
+    return {"before": before, "after": after, "names_before": names_before, "names_after": names_after,
+            "aria": aria, "by_name": by_name, **state}
+
+
 async def _in_browser(path):
-    from crawler.control.browser import chromium, site_context
-
-    async with chromium() as browser:
-        async with site_context(browser, block_resources=False) as context:
-            page = await context.new_page()
-            errors, dialogs = [], []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-
-            async def dismiss(d):
-                dialogs.append(d.message)
-                await d.dismiss()
-            page.on("dialog", dismiss)
-            await page.goto(path.as_uri())
-            column = "table.ranking tbody tr td:nth-child(8)"
-            before = await page.eval_on_selector_all(column, "cells => cells.map(c => c.dataset.sort)")
-            names_before = await page.eval_on_selector_all("table.ranking tbody td.org-name",
-                                                          "cells => cells.map(c => c.textContent)")
-            await page.click("table.ranking thead th:nth-child(8) button")
-            after = await page.eval_on_selector_all(column, "cells => cells.map(c => c.dataset.sort)")
-            names_after = await page.eval_on_selector_all("table.ranking tbody td.org-name",
-                                                         "cells => cells.map(c => c.textContent)")
-            aria = await page.get_attribute("table.ranking thead th:nth-child(8)", "aria-sort")
-            await page.click("table.ranking thead th:nth-child(2) button")
-            by_name = await page.eval_on_selector_all("table.ranking tbody td.org-name",
-                                                     "cells => cells.map(c => c.textContent)")
-            state = await page.evaluate("() => ({xss: typeof window.__xss, scripts: document.scripts.length})")
-            await page.wait_for_timeout(200)
-            return {"errors": errors, "dialogs": dialogs, "before": before, "after": after,
-                    "names_before": names_before, "names_after": names_after, "aria": aria,
-                    "by_name": by_name, **state}
+    errors, dialogs, got = await open_in_chromium(path, _sort_and_inspect)
+    return {"errors": errors, "dialogs": dialogs, **got}
 
 
 def test_summary_sorts_in_chromium_without_errors_or_planted_scripts(batch):
