@@ -76,9 +76,12 @@ class MethodologyError(ValueError):
 # ---------------------------------------------------------------- numbers, the Russian way
 
 def num(x: float, places: int = 2) -> str:
-    """88.75 → «88,75»; 90.0 → «90»; 0.3 → «0,3»."""
-    text = f"{round(x, places):.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text.replace(".", ",")
+    """Decimal comma, trailing zeros of the fraction dropped: 88.75 → «88,75»; 90.0 → «90»; 0.3 → «0,3»;
+    10 with no places → «10». The one number formatter of scores and reports."""
+    text = f"{round(x, places):.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text.replace(".", ",")
 
 
 def points_word(x: float) -> str:

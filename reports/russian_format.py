@@ -3,13 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from checklists.scoring import num as format_decimal  # noqa: F401  (decimal comma: 0,6; 0,8333; 1)
+
 NBSP = "\u00a0"
-
-
-def format_decimal(value: float, places: int) -> str:
-    """Decimal comma, trailing zeros dropped: 0,6; 0,8333; 1."""
-    text = f"{value:.{places}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 def format_int(value: int) -> str:
