@@ -10,7 +10,8 @@ cd "$(dirname "$0")"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-APT_PACKAGES="python3 python3-venv python3-dev gcc chromium fonts-dejavu-core fonts-liberation poppler-utils nginx wget"
+# postgresql: the optional store backend; its binaries also serve the store tests (never started as a service)
+APT_PACKAGES="python3 python3-venv python3-dev gcc chromium fonts-dejavu-core fonts-liberation poppler-utils nginx wget postgresql"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -520,9 +520,8 @@ class Batch:
         return wall, results
 
 
-def _tree_pss_kb(roots: list[int]) -> int:
-    """Proportional set size of `roots` and all their descendants (Chromium's helpers included): memory the
-    runner really occupies, shared pages counted once."""
+def _proc_parents() -> dict[int, int]:
+    """{pid: parent pid} of every process, from /proc."""
     parent: dict[int, int] = {}
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
@@ -530,23 +529,40 @@ def _tree_pss_kb(roots: list[int]) -> int:
                 parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 pass
+    return parent
+
+
+def _proc_tree(roots: list[int], parent: dict[int, int] | None = None) -> set[int]:
+    """`roots` and all their descendants."""
+    parent = _proc_parents() if parent is None else parent
+    children: dict[int, list[int]] = {}
+    for child, ppid in parent.items():
+        children.setdefault(ppid, []).append(child)
     tree, frontier = set(roots), list(roots)
     while frontier:
-        pid = frontier.pop()
-        for child, ppid in parent.items():
-            if ppid == pid and child not in tree:
+        for child in children.get(frontier.pop(), ()):
+            if child not in tree:
                 tree.add(child)
                 frontier.append(child)
-    total = 0
-    for pid in tree:
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
-                    break
-        except (OSError, ValueError):
-            pass
-    return total
+    return tree
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of one process (0 when it is gone or a zombie)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree_pss_kb(roots: list[int]) -> int:
+    """Proportional set size of `roots` and all their descendants (Chromium's helpers included): memory the
+    runner really occupies, shared pages counted once."""
+    return sum(_pss_kb(pid) for pid in _proc_tree(roots))
 
 
 def summarize(runner: Runner, wall: float, runs: list[SiteRun], server_cpu: float, sites: list[Site],

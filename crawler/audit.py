@@ -175,13 +175,45 @@ def self_check_failures(report: dict, fail_under: float | None, require: list[st
     return failures
 
 
+def load_previous_report(path: str | Path, site_url: str | None = None) -> dict:
+    """The report.json of an earlier audit of the same organisation (--previous), read before anything is
+    fetched: BadInput (Russian) when it is missing, unreadable or not a report of nok-audit. A report about
+    another site is only a warning: an organisation may move to a new address."""
+    from reports.summary import _check_report
+
+    path = Path(path)
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"--previous: файл {path} не найден") from None
+    except IsADirectoryError:
+        raise BadInput(f"--previous: {path} — папка; укажите файл report.json прежней проверки") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"--previous: файл {path} не прочитан ({exc})") from None
+    except ValueError as exc:
+        raise BadInput(f"--previous: файл {path} — не JSON ({exc})") from None
+    wrong = _check_report(report)
+    if not wrong and not isinstance(report["crawl"].get("entry_ok"), bool):
+        wrong = "нет признака доступности сайта (crawl.entry_ok)"
+    if wrong:
+        raise BadInput(f"--previous: файл {path} не похож на отчёт nok-audit: {wrong}")
+    if site_url:
+        old_host, new_host = (urlsplit(u).hostname or "" for u in (report["site"]["start_url"], site_url))
+        if old_host.removeprefix("www.") != new_host.removeprefix("www."):
+            print(f"Предупреждение: прежний отчёт {path} — о сайте {report['site']['start_url']}, а проверяется "
+                  f"{site_url}; изменения показаны, но убедитесь, что это та же организация.", file=sys.stderr)
+    return report
+
+
 def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str],
                         browser: "ControlOptions | None" = None, accessibility: bool = True,
-                        stored_controls: bool = True, pdf: bool = True):
+                        stored_controls: bool = True, pdf: bool = True, previous: dict | None = None):
     """Evaluate the stored crawl in `out_dir/crawl`, run the browser stage (when `browser` options are
     given) and write report.json, report.html, report.md, report.pdf (only with the browser stage and
     `pdf`) and, last, the evidence pack's manifest.json. Without `browser`, control results stored by an
-    earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser)."""
+    earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser).
+    `previous`: the report.json (as a dict) of the previous audit of the same organisation: the report then
+    has «Изменения с прошлой проверки» (`changes`); None: `changes` is null."""
     from checklists.engine import evaluate, load_checklist
     from checklists.operator_data import load_operator_data
     from checklists.scoring import load_methodology
@@ -201,7 +233,7 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
     def report_with(controls, a11y, print_pdf=None):
         report = build_report(crawl, checklist, findings, command=command, tool_version=__version__,
                               controls=controls, accessibility=a11y, methodology=methodology,
-                              operator_data=operator_data)
+                              operator_data=operator_data, previous=previous)
         json_path, html_path = write_reports(report, out_dir)
         write_extras(report, out_dir, html_path, print_pdf)
         return report, json_path, html_path

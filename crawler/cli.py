@@ -6,9 +6,16 @@
     nok-audit report DIR [DIR ...] --out SUMMARY_DIR
                                          summary over many audit folders: summary.html/.csv/.xlsx
     nok-audit verify DIR                 check an audit folder against its manifest.json (evidence pack)
-    nok-audit run REGISTRY --out DIR     audit every organisation of a registry (CSV/XLSX), resumable,
-                                         then write the batch summary
-    nok-audit diff OLD NEW               what changed between two audits or two runs (regressions first)
+    nok-audit run REGISTRY [--db URL]    audit every organisation of a registry (CSV/XLSX) into the store
+                                         (SQLite by default, or PostgreSQL), then write the batch summary;
+                                         --resume continues an interrupted run
+    nok-audit rescore RUN                re-evaluate a stored run with another checklist/methodology
+    nok-audit runs | prune --keep N      list the runs in the store | retention
+    nok-audit report --run N --out DIR   a stored run's reports and summary, written again from the store
+    nok-audit diff [OLD NEW]             what changed between two audits, run folders or stored runs
+                                         (default: the last two runs in the store; regressions first)
+    nok-audit schedule install|remove|list
+                                         a monthly run as a cron entry or a systemd timer
 
 Besides report.json/.html an audit writes report.md (a Markdown summary), report.pdf (printed by Chromium
 in the browser stage; --no-pdf skips it) and, last, manifest.json (size, SHA-256 and capture time of every
@@ -29,8 +36,9 @@ from urllib.parse import urlsplit
 from crawler import __version__
 from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_FALLS_SHORT, EXIT_OK, EXIT_TAMPERED,
                            EXIT_UNREACHABLE, BadInput, CrawlOptions, ReportOptions, evaluate_and_report,
-                           normalise_start_url, run_crawl, self_check_failures)
+                           load_previous_report, normalise_start_url, run_crawl, self_check_failures)
 from crawler.resolver import parse_resolve
+from crawler.store import StoreError
 from crawler.settings import CONTACT_URL, user_agent
 
 
@@ -44,6 +52,9 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
                    help="код выхода 5, если доля обязательной информации на сайте (1.1) ниже N %%")
     p.add_argument("--require", default="", metavar="ID,…",
                    help="код выхода 5, если какой-либо из этих пунктов не размещён или не работает")
+    p.add_argument("--previous", default=None, metavar="FILE",
+                   help="report.json прежней проверки этой организации: в отчёте появится раздел "
+                        "«Изменения с прошлой проверки»")
 
 
 def _report_options(args) -> ReportOptions:
@@ -106,6 +117,12 @@ _PASS_THROUGH = ("max_pages", "max_depth", "delay", "concurrency", "timeout", "t
 _PASS_FLAGS = ("no_browser", "ignore_robots", "allow_private", "offline", "no_pdf", "no_accessibility")
 
 
+def _add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="база: путь к файлу SQLite или postgresql+psycopg://пользователь@сервер:порт/база "
+                        "(по умолчанию nok-audit.db в папке --out)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nok-audit", description="Проверка официальных сайтов организаций "
                                      "социальной сферы для независимой оценки качества (НОК).")
@@ -121,20 +138,50 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("dir", help="папка проверки (в ней подпапка crawl/)")
     _add_report_options(ev)
 
-    run = sub.add_parser("run", help="проверить все организации реестра (CSV/XLSX) и составить сводку")
-    run.add_argument("registry", help="реестр: CSV (UTF-8 или windows-1251, «;» или «,») или XLSX")
-    run.add_argument("--out", default="nok-reports/run", help="папка прогона (по умолчанию nok-reports/run)")
+    run = sub.add_parser("run", help="проверить все организации реестра (CSV/XLSX) с сохранением в базу; "
+                         "прерванный прогон продолжается с --resume")
+    run.add_argument("registry", nargs="?", default=None,
+                     help="реестр: CSV (UTF-8 или windows-1251, «;» или «,») или XLSX")
+    run.add_argument("--out", default="nok-reports", help="папка отчётов и базы по умолчанию (nok-reports)")
+    _add_db_option(run)
+    run.add_argument("--resume", nargs="?", const="last", default=None, metavar="RUN",
+                     help="продолжить прерванный прогон (по умолчанию последний незавершённый): готовые сайты "
+                          "не проверяются заново")
     run.add_argument("--jobs", type=int, default=2, help="сайтов одновременно (по умолчанию 2)")
     run.add_argument("--site-time-limit", type=float, default=1800.0,
                      help="предел времени на один сайт, с (по умолчанию 1800)")
+    run.add_argument("--keep", type=int, default=None, metavar="N",
+                     help="хранить только N последних завершённых прогонов (старые удаляются из базы и с диска)")
+    run.add_argument("--sheet", default=None, help="лист XLSX с реестром (по умолчанию первый)")
+    run.add_argument("--check-registry", action="store_true", help="только проверить реестр, сайты не загружать")
     for name in _PASS_THROUGH:
         run.add_argument("--" + name.replace("_", "-"), default=None)
     for name in _PASS_FLAGS:
         run.add_argument("--" + name.replace("_", "-"), action="store_true")
 
-    diff = sub.add_parser("diff", help="что изменилось между двумя проверками (папки проверок или прогонов)")
-    diff.add_argument("old", help="прежняя проверка")
-    diff.add_argument("new", help="новая проверка")
+    rescore = sub.add_parser("rescore", help="пересчитать сохранённый прогон с другим чек-листом или методикой "
+                             "(сайты не загружаются)")
+    rescore.add_argument("run", help="номер прогона (см. nok-audit runs)")
+    rescore.add_argument("--out", default="nok-reports", help="папка отчётов и базы по умолчанию (nok-reports)")
+    _add_db_option(rescore)
+    for name in ("checklist", "methodology", "operator_data"):
+        rescore.add_argument("--" + name.replace("_", "-"), default=None)
+
+    runs = sub.add_parser("runs", help="прогоны в базе: когда, сколько сайтов, что не завершено")
+    runs.add_argument("--out", default="nok-reports", help="папка базы по умолчанию (nok-reports)")
+    _add_db_option(runs)
+
+    prune = sub.add_parser("prune", help="удалить старые прогоны, оставив N последних")
+    prune.add_argument("--keep", type=int, required=True, metavar="N")
+    prune.add_argument("--out", default="nok-reports", help="папка базы по умолчанию (nok-reports)")
+    _add_db_option(prune)
+
+    diff = sub.add_parser("diff", help="что изменилось между двумя проверками: папки проверок или прогонов, "
+                          "или номера прогонов в базе (по умолчанию два последних)")
+    diff.add_argument("old", nargs="?", default=None, help="прежняя проверка (папка или номер прогона)")
+    diff.add_argument("new", nargs="?", default=None, help="новая проверка (папка или номер прогона)")
+    diff.add_argument("--out", default="nok-reports", help="папка базы по умолчанию (nok-reports)")
+    _add_db_option(diff)
 
     demo = sub.add_parser("demo", help="проверить демонстрационный сайт, поставляемый с nok-audit")
     demo.add_argument("--out", default="nok-reports/demo", help="папка для отчётов (по умолчанию nok-reports/demo)")
@@ -142,10 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
     ver = sub.add_parser("verify", help="проверить целостность папки проверки по её manifest.json")
     ver.add_argument("dir", help="папка проверки (в ней manifest.json)")
 
-    rep = sub.add_parser("report", help="сводка по нескольким проверкам: summary.html, summary.csv, summary.xlsx")
-    rep.add_argument("dirs", nargs="+", metavar="DIR", help="папки проверок (в каждой report.json)")
+    rep = sub.add_parser("report", help="сводка по нескольким проверкам: summary.html, summary.csv, summary.xlsx; "
+                         "с --run — отчёты прогона из базы")
+    rep.add_argument("dirs", nargs="*", metavar="DIR", help="папки проверок (в каждой report.json)")
     rep.add_argument("--out", default="nok-reports/summary",
                      help="папка для сводки (по умолчанию nok-reports/summary)")
+    rep.add_argument("--run", default=None, metavar="N", help="прогон из базы: отчёты всех организаций и сводка")
+    rep.add_argument("--store-out", default="nok-reports", help="папка базы по умолчанию (nok-reports)")
+    _add_db_option(rep)
+
+    from crawler.schedule import add_parser as add_schedule_parser
+    add_schedule_parser(sub)
     return parser
 
 
@@ -189,11 +243,14 @@ def _control_options(args):
 
 
 def check(url: str, out: Path | None, options: CrawlOptions, inputs: ReportOptions, argv: list[str],
-          browser=None, accessibility: bool = True, pdf: bool = True) -> tuple[int, dict]:
+          browser=None, accessibility: bool = True, pdf: bool = True,
+          previous: str | None = None) -> tuple[int, dict]:
+    """`previous`: path of the report.json of the previous audit (--previous), read before the crawl."""
     from reports.render import terminal_summary
 
     start_url, fallback = normalise_start_url(url)
     inputs.validate(start_url)
+    previous_report = load_previous_report(previous, start_url) if previous else None
     out = Path(out) if out else Path("nok-reports") / (urlsplit(start_url).hostname or "site")
     try:
         (out / CRAWL_SUBDIR).mkdir(parents=True, exist_ok=True)
@@ -206,20 +263,25 @@ def check(url: str, out: Path | None, options: CrawlOptions, inputs: ReportOptio
               + (", кроме --submit-forms" if browser.submit_forms else "") + ")…", file=sys.stderr)
     report, json_path, html_path = evaluate_and_report(out, inputs, argv, browser=browser,
                                                        accessibility=accessibility, stored_controls=False,
-                                                       pdf=pdf)
+                                                       pdf=pdf, previous=previous_report)
     print(terminal_summary(report, json_path, html_path) + _extra_paths(out))
     return (EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE), report
 
 
-def evaluate_cmd(folder: str, inputs: ReportOptions, argv: list[str]) -> tuple[int, dict]:
+def evaluate_cmd(folder: str, inputs: ReportOptions, argv: list[str],
+                 previous: str | None = None) -> tuple[int, dict]:
+    """`previous`: path of the report.json of the previous audit (--previous); it may be this folder's own
+    report.json (read before it is rewritten): the changes are then those of the re-evaluation."""
     from crawler.crawlstore import load_crawl
     from reports.render import terminal_summary
 
     out = Path(folder)
     if not (out / CRAWL_SUBDIR / "crawl.json").exists():
         raise BadInput(f"в папке {out} нет сохранённого обхода ({CRAWL_SUBDIR}/crawl.json)")
-    inputs.validate(load_crawl(out / CRAWL_SUBDIR).journal.start_url)
-    report, json_path, html_path = evaluate_and_report(out, inputs, argv)
+    start_url = load_crawl(out / CRAWL_SUBDIR).journal.start_url
+    inputs.validate(start_url)
+    previous_report = load_previous_report(previous, start_url) if previous else None
+    report, json_path, html_path = evaluate_and_report(out, inputs, argv, previous=previous_report)
     print(terminal_summary(report, json_path, html_path) + _extra_paths(out))
     return (EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE), report
 
@@ -262,13 +324,16 @@ def demo_cmd(out: str, argv: list[str]) -> int:
         server.shutdown()
 
 
-def report_cmd(dirs: list[str], out: str) -> int:
+def report_cmd(dirs: list[str], out: str, names: dict[str, str] | None = None) -> int:
+    """`names`: the organisations' names from the registry by folder (default: each site's title)."""
     from datetime import datetime, timezone
 
     from reports.russian_format import format_time
     from reports.summary import build_summary, load_reports, terminal_lines, write_summary
 
     entries, problems = load_reports(dirs)
+    for entry in entries:
+        entry["name"] = (names or {}).get(str(entry["folder"]), "")
     for problem in problems:
         print(f"Предупреждение: {problem}", file=sys.stderr)
     if not entries:
@@ -299,32 +364,12 @@ def diff_cmd(old: str, new: str) -> int:
 
 
 def run_cmd(args) -> int:
-    from crawler.batch import run_registry
-    from crawler.registry import RegistryError, load_registry
+    from crawler.run_commands import run_cmd as run_registry
 
-    try:
-        orgs, problems = load_registry(args.registry)
-    except RegistryError as exc:
-        raise BadInput(f"реестр: {exc}") from None
-    for problem in problems:
-        print(f"Предупреждение: {problem}", file=sys.stderr)
-    if not orgs:
-        raise BadInput("в реестре нет ни одной пригодной строки — проверка не начата")
-    if args.jobs < 1 or args.site_time_limit <= 0:
-        raise BadInput("--jobs и --site-time-limit должны быть положительными")
     check_args = [a for name in _PASS_THROUGH if getattr(args, name) is not None
-                  for a in ("--" + name.replace("_", "-"), getattr(args, name))]
+                  for a in ("--" + name.replace("_", "-"), str(getattr(args, name)))]
     check_args += ["--" + name.replace("_", "-") for name in _PASS_FLAGS if getattr(args, name)]
-    out = Path(args.out)
-    runs = run_registry(orgs, out, check_args, jobs=args.jobs, time_limit=args.site_time_limit)
-    folders = [str(r.folder) for r in runs if (r.folder / "report.json").exists()]
-    unfinished = [r for r in runs if r.code is None and r.note != "проверен ранее"]
-    if folders:
-        report_cmd(folders, str(out / "summary"))
-    if unfinished:
-        print(f"Не завершено: {len(unfinished)}; запустите ту же команду ещё раз — готовые сайты не проверяются "
-              "повторно.", file=sys.stderr)
-    return EXIT_OK
+    return run_registry(args, check_args, checklist=args.checklist or "", methodology=args.methodology or "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,24 +380,50 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             code, report = check(args.url, args.out, _options(args), _report_options(args), command,
                                  browser=_control_options(args), accessibility=not args.no_accessibility,
-                                 pdf=not args.no_pdf)
+                                 pdf=not args.no_pdf, previous=args.previous)
             return _gate(args, report, code)
         if args.command == "evaluate":
-            code, report = evaluate_cmd(args.dir, _report_options(args), command)
+            code, report = evaluate_cmd(args.dir, _report_options(args), command, previous=args.previous)
             return _gate(args, report, code)
         if args.command == "demo":
             return demo_cmd(args.out, command)
         if args.command == "report":
+            if args.run is not None:
+                from crawler.run_commands import report_from_store
+                return report_from_store(args)
+            if not args.dirs:
+                raise BadInput("укажите папки проверок или --run НОМЕР прогона из базы")
             return report_cmd(args.dirs, args.out)
         if args.command == "verify":
             return verify_cmd(args.dir)
         if args.command == "run":
             return run_cmd(args)
         if args.command == "diff":
+            if args.db is not None or args.old is None or (args.old.isdigit() and not Path(args.old).exists()):
+                from crawler.run_commands import diff_from_store
+                return diff_from_store(args)
+            if args.new is None:
+                raise BadInput("укажите две папки проверок (прежнюю и новую)")
             return diff_cmd(args.old, args.new)
+        if args.command == "rescore":
+            from crawler.run_commands import rescore_cmd
+            return rescore_cmd(args, ReportOptions(checklist=args.checklist, methodology=args.methodology,
+                                                   operator_data=args.operator_data), command)
+        if args.command == "runs":
+            from crawler.run_commands import runs_cmd
+            return runs_cmd(args)
+        if args.command == "prune":
+            from crawler.run_commands import prune_cmd
+            return prune_cmd(args)
+        if args.command == "schedule":
+            from crawler.schedule import schedule_cmd
+            return schedule_cmd(args)
     except BadInput as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except StoreError as exc:             # the store failed mid-run; what was finished is kept (see the text)
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return EXIT_BUG
     except KeyboardInterrupt:
         print("Прервано пользователем.", file=sys.stderr)
         return EXIT_BUG

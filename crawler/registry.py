@@ -64,11 +64,12 @@ def _header_map(header: list[str]) -> dict[str, int]:
             found[canon] = i
     if "url" not in found:
         raise RegistryError("в реестре нет столбца с адресом сайта (ожидается «Сайт» или «url»); "
-                            f"найдены столбцы: {', '.join(str(c) for c in header if c) or 'нет'}")
+                            f"найдены столбцы: {', '.join(str(c) for c in header if c) or 'нет'} "
+                            "(в XLSX реестр может быть на другом листе: --sheet ИМЯ)")
     return found
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+def _read_rows(path: Path, sheet: str | None = None) -> list[list[str]]:
     if not path.exists():
         raise RegistryError(f"файл реестра {path} не найден")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -77,9 +78,17 @@ def _read_rows(path: Path) -> list[list[str]]:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:
             raise RegistryError(f"файл {path} не читается как XLSX ({type(exc).__name__})") from None
-        sheet = book.worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row] for row in sheet.iter_rows(values_only=True)]
+        if sheet is not None and sheet not in book.sheetnames:
+            names = ", ".join(f"«{n}»" for n in book.sheetnames)
+            book.close()
+            raise RegistryError(f"в файле {path.name} нет листа «{sheet}»; листы: {names}")
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        rows = [["" if v is None else str(v).strip() for v in row] for row in ws.iter_rows(values_only=True)]
+        others = [n for n in book.sheetnames if n != ws.title]
         book.close()
+        if not any(any(r) for r in rows) and others:
+            raise RegistryError(f"лист «{ws.title}» пуст; в файле есть и другие листы ({', '.join(others)}) — "
+                                "укажите нужный: --sheet ИМЯ")
         return rows
     raw = path.read_bytes()
     if not raw.strip():
@@ -96,11 +105,11 @@ def _read_rows(path: Path) -> list[list[str]]:
     return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
 
 
-def load_registry(path: str | Path) -> tuple[list[Organisation], list[str]]:
-    """(valid organisations, Russian messages about skipped rows)."""
+def load_registry(path: str | Path, sheet: str | None = None) -> tuple[list[Organisation], list[str]]:
+    """(valid organisations, Russian messages about skipped rows). `sheet`: the XLSX sheet (default: first)."""
     from crawler.audit import BadInput, normalise_start_url
 
-    rows = [r for r in _read_rows(Path(path)) if any(r)]
+    rows = [r for r in _read_rows(Path(path), sheet) if any(r)]
     if not rows:
         raise RegistryError(f"в реестре {path} нет строк")
     columns = _header_map(rows[0])

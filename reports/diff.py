@@ -1,5 +1,9 @@
 """What changed between two audits of the same organisations: items that appeared or disappeared, channels
-that stopped or started working, the 1.1 site share, sites that went down or came back. Regressions first.
+that stopped or started working, the 1.1 site share, the total score, sites that went down or came back.
+Regressions first.
+
+Items are matched by id: an item that only one of the two checklists has (another checklist or version) is
+not compared. The same lines are the «Изменения с прошлой проверки» of a report made with --previous.
 
 Works on report.json files, so any two stored runs can be compared: `nok-audit diff OLD NEW`, where OLD and
 NEW are audit folders (one organisation) or run folders (one sub-folder per organisation, as `nok-audit run`
@@ -11,7 +15,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checklists.scoring import num
+
 REPORT = "report.json"
+# Headings of «what changed» wherever it is shown (report.html/.md with --previous, the batch summary).
+CHANGES_TITLE = "Изменения с прошлой проверки"
+REGRESSIONS_TITLE = "Ухудшения"
+IMPROVEMENTS_TITLE = "Улучшения"
+NO_CHANGES = "Изменений нет"
 
 
 @dataclass
@@ -31,6 +42,14 @@ def _load(path: Path) -> dict | None:
 def _share(report: dict) -> float | None:
     share = report.get("summary", {}).get("site_share_1_1", {}).get("share")
     return None if share is None else round(share * 100, 1)
+
+
+def _total_score(report: dict) -> float | None:
+    """The total score of 344н (scores.total.value), None when not computed or the report has no scores."""
+    scores = report.get("scores")
+    total = scores.get("total") if isinstance(scores, dict) else None
+    value = total.get("value") if isinstance(total, dict) else None
+    return None if isinstance(value, bool) or not isinstance(value, (int, float)) else round(float(value), 2)
 
 
 def diff_reports(name: str, old: dict, new: dict) -> SiteDiff:
@@ -58,8 +77,12 @@ def diff_reports(name: str, old: dict, new: dict) -> SiteDiff:
             d.improvements.append(f"«{item['name']}»: снова работает")
     s_old, s_new = _share(old), _share(new)
     if s_old is not None and s_new is not None and s_old != s_new:
-        line = f"доля обязательной информации (1.1): {s_old:g} % → {s_new:g} %"
+        line = f"доля обязательной информации (1.1): {num(s_old, 1)} % → {num(s_new, 1)} %"
         (d.regressions if s_new < s_old else d.improvements).append(line)
+    t_old, t_new = _total_score(old), _total_score(new)
+    if t_old is not None and t_new is not None and t_old != t_new:
+        line = f"итоговый балл: {num(t_old)} → {num(t_new)}"
+        (d.regressions if t_new < t_old else d.improvements).append(line)
     return d
 
 

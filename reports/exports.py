@@ -12,6 +12,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from reports.diff import CHANGES_TITLE, NO_CHANGES
 from reports.summary import STATUS_WORD, WORKS_WORD
 
 ITEM_NAME_CHARS = 60
@@ -38,9 +39,25 @@ def item_value(cell: dict | None) -> str:
     return text
 
 
+def changes_value(changes: dict | None) -> str:
+    """One cell of «Изменения с прошлой проверки»: regressions first; '' when the report has no `changes`."""
+    if changes is None:
+        return ""
+    parts = [f"ухудшение: {line}" for line in changes["regressions"]]
+    parts += [f"улучшение: {line}" for line in changes["improvements"]]
+    return "; ".join(parts) if parts else NO_CHANGES.lower()
+
+
+def _with_changes(summary: dict) -> bool:
+    """The column «Изменения с прошлой проверки» only when some report was made with --previous."""
+    return bool(summary.get("changes"))
+
+
 def summary_table(summary: dict) -> tuple[list[str], list[list]]:
     """(headers, rows): numbers stay numbers (share as a fraction 0…1), None for «no value»."""
     headers = list(LEADING)
+    if _with_changes(summary):
+        headers.append(CHANGES_TITLE)
     for it in summary["checklist"]:
         short = _short_name(it["name"], it["id"])
         headers += [short, f"{short} — подтверждение"]
@@ -48,6 +65,8 @@ def summary_table(summary: dict) -> tuple[list[str], list[list]]:
     for org in summary["organisations"]:
         row = [org["name"], org["url"], org["crawl_status_text"], org["found_1_1"], org["norm_1_1"],
                org["share_1_1"], org["channels_working"]]
+        if _with_changes(summary):
+            row.append(changes_value(org.get("changes")))
         for it in summary["checklist"]:
             cell = org["items"].get(it["id"])
             row += [item_value(cell), cell["evidence_url"] if cell else ""]
@@ -127,7 +146,8 @@ def write_xlsx(summary: dict, path: Path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Сводка"
-    widths = [40, 36, 24, 9, 11, 10, 12] + [18, 36] * len(summary["checklist"])
+    widths = ([40, 36, 24, 9, 11, 10, 12] + ([60] if _with_changes(summary) else [])
+              + [18, 36] * len(summary["checklist"]))
     _sheet(ws, headers, rows, widths, {6: "0.0%"})
 
     items = wb.create_sheet("Пункты перечня")

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
+from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from checklists.model import INDICATORS
 from checklists.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
 from reports import labels
+from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
 from reports.russian_format import (format_bytes, format_decimal, format_duration, format_int, format_percent,
                                     format_time)
 
@@ -120,6 +122,7 @@ def build_view(report: dict) -> dict:
             "text": capitalized(crawl["status_text"]),
         },
         "cards": _cards(summary),
+        "changes": changes_view(report.get("changes"), checklist),
         "share": _share(summary["site_share_1_1"]),
         "dist": _dist(summary.get("dist_preview_1_2"), summary),
         "indicator_rows": _indicator_rows(summary["by_indicator"]),
@@ -198,6 +201,43 @@ def _footer_note(scores: dict | None) -> str:
     if scores is not None and scores["total"]["value"] is not None:
         return labels.FOOTER_SCORED.format(methodology=scores["methodology"]["name"])
     return labels.FOOTER_NOT_SCORED
+
+
+def format_date(iso: str) -> str:
+    """ISO 8601 -> «22.11.2026»; text that is not ISO is returned as is."""
+    try:
+        return datetime.fromisoformat(iso).strftime("%d.%m.%Y")
+    except (TypeError, ValueError):
+        return iso or ""
+
+
+def changes_view(changes: dict | None, checklist: dict | None = None) -> dict | None:
+    """«Изменения с прошлой проверки» (report.json `changes`): regressions first; None when the report was
+    made without --previous (or before `changes` existed)."""
+    if not changes:
+        return None
+    date = format_date(changes["since"])
+    notes = []
+    tool = changes.get("previous_tool") or {"name": "", "version": ""}
+    if changes["since"]:
+        notes.append(f"Сравнение с отчётом от {format_time(changes['since'])}"
+                     + (f" ({tool['name']} {tool['version']}".rstrip() + ")" if tool["name"] else "") + ".")
+    prev = changes.get("previous_checklist") or {"id": "", "version": ""}
+    if checklist is not None and prev["id"] and (prev["id"], prev["version"]) != (checklist["id"],
+                                                                                  checklist["version"]):
+        notes.append(f"Прежняя проверка — по перечню «{prev['id']}» версии {prev['version'] or '?'}, эта — по "
+                     f"«{checklist['id']}» версии {checklist['version']}: сравниваются только пункты, которые "
+                     "есть в обоих перечнях.")
+    return {
+        "title": f"{CHANGES_TITLE} ({date})" if date else CHANGES_TITLE,
+        "date": date,
+        "notes": notes,
+        "regressions_title": f"{REGRESSIONS_TITLE} ({len(changes['regressions'])})",
+        "improvements_title": f"{IMPROVEMENTS_TITLE} ({len(changes['improvements'])})",
+        "regressions": list(changes["regressions"]),
+        "improvements": list(changes["improvements"]),
+        "none": "" if changes["regressions"] or changes["improvements"] else NO_CHANGES,
+    }
 
 
 def _cards(summary: dict) -> list[dict]:

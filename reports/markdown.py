@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
+from reports.russian_format import format_time
+
 MD_NAME = "report.md"
 INDICATORS = ("1.1", "1.2", "3.2", "extra")
 INDICATOR_TITLES = {"1.1": "1.1 — информация на сайте", "1.2": "1.2 — обратная связь",
@@ -31,6 +34,25 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 
 def _percent(share) -> str:
     return f"{share * 100:.1f} %".replace(".", ",") if isinstance(share, (int, float)) else "—"
+
+
+def _changes(changes) -> list[str]:
+    """«Изменения с прошлой проверки» (report.json `changes`, made with --previous): regressions first."""
+    if not isinstance(changes, dict):
+        return []
+    since = format_time(str(changes.get("since") or "")) if changes.get("since") else ""
+    lines = ["", f"## {CHANGES_TITLE}" + (f" ({_cell(since[:10])})" if since else ""), ""]
+    if since:
+        lines.append(f"Сравнение с отчётом от {_cell(since)}.")
+    regressions = [str(r) for r in changes.get("regressions") or []]
+    improvements = [str(r) for r in changes.get("improvements") or []]
+    if not regressions and not improvements:
+        return lines + ([""] if since else []) + [f"{NO_CHANGES}."]
+    for title, rows, mark in ((REGRESSIONS_TITLE, regressions, "−"), (IMPROVEMENTS_TITLE, improvements, "+")):
+        if rows:
+            lines += ["", f"### {title} ({len(rows)})", ""]
+            lines += [f"- {mark} {_cell(r)}" for r in rows]
+    return lines
 
 
 def markdown_summary(report: dict) -> str:
@@ -79,6 +101,8 @@ def markdown_summary(report: dict) -> str:
     if rows:
         lines.append("")
         lines += _table(["Показатель", "размещено", "не найдено", "не удалось проверить"], rows)
+
+    lines += _changes(report.get("changes"))
 
     absent = [it for it in items if it.get("status") == "absent"]
     unknown = [it for it in items if it.get("status") == "unknown"]

@@ -18,6 +18,7 @@ from crawler.control.model import BROWSER, HTTP, VALIDATED, AccessibilityResult,
 from crawler.crawlstore import StoredCrawl
 from crawler.journal import PROBLEM_KINDS, CrawlJournal, Problem
 from reports import labels
+from reports.diff import diff_reports
 from reports.russian_format import format_decimal
 
 SCHEMA_VERSION = "1.0"
@@ -45,7 +46,7 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
                  controls: list[ControlResult] | None = None,
                  accessibility: list[AccessibilityResult] | None = None,
                  methodology: scoring.Methodology | None = None,
-                 operator_data: OperatorData | None = None) -> dict:
+                 operator_data: OperatorData | None = None, previous: dict | None = None) -> dict:
     """Return the content of report.json (see reports/report.schema.json).
 
     `controls` / `accessibility`: results of the control stage; None when it did not run (a report
@@ -53,6 +54,8 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
     `methodology`: weights and points of the official scores (None → checklists/methodology.yaml);
     `operator_data`: the operator's inputs (stands, surveys, on-site conditions, control calls); None →
     every score that needs them is null with «нужны данные оператора: …».
+    `previous`: the report.json of the previous audit of the same organisation; `changes` then says what
+    changed since (reports.diff), else `changes` is null.
     """
     journal = crawl.journal
     titles = _titles_by_url(crawl)
@@ -60,7 +63,7 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
     items = [_item_entry(item, finding, titles, results) for item, finding in _pair(checklist, findings)]
     methodology = methodology or default_methodology()
     scored = scoring.score_items(items, methodology, operator_data, controls_run=controls is not None)
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version},
         "generated_at": generated_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -96,6 +99,25 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
         "scores": _scores_entry(scored, methodology, operator_data),
         # An unreachable site has nothing to fix item by item: every item is merely undecided.
         "fix_first": scoring.fix_first(items, methodology, scored) if journal.entry_ok else [],
+    }
+    report["changes"] = changes_entry(previous, report)
+    return report
+
+
+def changes_entry(previous: dict | None, report: dict) -> dict | None:
+    """«Изменения с прошлой проверки»: the lines of reports.diff between the previous report and this one,
+    regressions first; None without a previous report."""
+    if previous is None:
+        return None
+    d = diff_reports(report["site"]["title"], previous, report)
+    tool = previous.get("tool") if isinstance(previous.get("tool"), dict) else {}
+    checklist = previous.get("checklist") if isinstance(previous.get("checklist"), dict) else {}
+    return {
+        "since": str(previous.get("generated_at") or ""),
+        "previous_tool": {"name": str(tool.get("name") or ""), "version": str(tool.get("version") or "")},
+        "previous_checklist": {"id": str(checklist.get("id") or ""), "version": str(checklist.get("version") or "")},
+        "regressions": list(d.regressions),
+        "improvements": list(d.improvements),
     }
 
 

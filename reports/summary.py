@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 from checklists.results import ABSENT, PRESENT, STRONG, UNKNOWN
 from reports import labels
-from reports.html_view import link, readable_url
+from reports.diff import CHANGES_TITLE
+from reports.html_view import changes_view, link, readable_url
 from reports.russian_format import format_decimal, format_int, format_percent
 
 JSON_NAME = "report.json"
@@ -110,6 +111,20 @@ def _total_score(report: dict):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def _changes(report: dict) -> dict | None:
+    """The report's «Изменения с прошлой проверки» (`changes`, made with --previous), or None. Read defensively:
+    a report is an input file here."""
+    changes = report.get("changes")
+    if not isinstance(changes, dict):
+        return None
+
+    def lines(key):
+        value = changes.get(key)
+        return [str(v) for v in value if v] if isinstance(value, list) else []
+    return {"since": str(changes.get("since") or ""), "regressions": lines("regressions"),
+            "improvements": lines("improvements")}
+
+
 def _first_strong_url(item: dict) -> str:
     for e in item.get("evidence") or []:
         if isinstance(e, dict) and e.get("strength") == STRONG and e.get("url"):
@@ -137,7 +152,7 @@ def _organisation(entry: dict, out_dir: Path) -> dict:
         items[it["id"]] = {"status": it["status"], "works": it.get("works") if "works" in it else None,
                            "channel": "works" in it, "evidence_url": _first_strong_url(it)}
     return {
-        "name": site.get("title") or readable_url(url),
+        "name": entry.get("name") or site.get("title") or readable_url(url),   # registry name first
         "start_url": site["start_url"],
         "url": url,
         "folder": str(folder),
@@ -155,6 +170,7 @@ def _organisation(entry: dict, out_dir: Path) -> dict:
         "channels_working": summary.get("channels_working") if controls_run else None,
         "channels_present": summary.get("channels_present"),
         "total_score": _total_score(report),
+        "changes": _changes(report),
         "items": items,
     }
 
@@ -219,6 +235,10 @@ def build_summary(entries: list[dict], out_dir) -> dict:
         share = round(present / len(with_item), 4) if with_item else None
         item_shares.append({**it, "present": present, "audited": len(with_item), "share": share, "pos": pos})
     item_shares.sort(key=lambda r: (r["share"] is None, r["share"] or 0, r["pos"]))
+    # Organisations compared with their previous audit: most regressions first, then most improvements.
+    changed = sorted((o for o in orgs if o["changes"] is not None),
+                     key=lambda o: (-len(o["changes"]["regressions"]), -len(o["changes"]["improvements"]),
+                                    o["name"].lower(), o["url"]))
     checklists = sorted({f'{e["report"].get("checklist", {}).get("name", "")} '
                          f'(версия {e["report"].get("checklist", {}).get("version", "?")})'.strip()
                          for e in entries})
@@ -231,6 +251,7 @@ def build_summary(entries: list[dict], out_dir) -> dict:
         "checklists": checklists,
         "item_shares": item_shares,
         "distribution": _distribution(audited, metric),
+        "changes": changed,
     }
 
 
@@ -302,6 +323,29 @@ def _chart(dist: dict, metric: str) -> dict:
             "empty": dist["measured"] == 0}
 
 
+def _changes_section(changed: list[dict]) -> dict | None:
+    """«Изменения с прошлой проверки» over the organisations (already ordered by build_summary); None when no
+    report was made with --previous."""
+    if not changed:
+        return None
+    worse = sum(1 for o in changed if o["changes"]["regressions"])
+    better = sum(1 for o in changed if o["changes"]["improvements"])
+    rows = []
+    for org in changed:
+        view = changes_view(org["changes"])
+        href = org["report_href"]
+        rows.append({"name": org["name"], "site": link(org["url"]),
+                     "report": {"href": href, "text": "отчёт"} if href else None,
+                     "since": view["date"] or "—", "regressions": view["regressions"],
+                     "improvements": view["improvements"], "none": view["none"],
+                     "regressions_title": view["regressions_title"],
+                     "improvements_title": view["improvements_title"]})
+    return {"title": CHANGES_TITLE,
+            "intro": (f"Сравнено с прошлой проверкой организаций: {len(changed)}; с ухудшениями: {worse}; "
+                      f"с улучшениями: {better}. Сначала — организации с наибольшим числом ухудшений."),
+            "rows": rows}
+
+
 def build_summary_view(summary: dict, *, generated: str, tool: str, script_hash: str) -> dict:
     show_score = summary["metric"] == METRIC_SCORE
     ranked = summary["ranked"]
@@ -323,6 +367,7 @@ def build_summary_view(summary: dict, *, generated: str, tool: str, script_hash:
         "rows": [_row(o, show_score) for o in ranked],
         "unreachable": [_row(o, False) for o in summary["unreachable"]],
         "chart": _chart(summary["distribution"], summary["metric"]),
+        "changes": _changes_section(summary.get("changes") or []),
         "item_rows": [{
             "id": r["id"], "name": r["name"],
             "indicator": labels.INDICATOR_SHORT.get(r["indicator"], r["indicator"]),
@@ -377,6 +422,10 @@ def terminal_lines(summary: dict, paths: dict[str, Path], problems: list[str]) -
              f"сайт недоступен {len(summary['unreachable'])}."]
     if problems:
         lines.append(f"Пропущено папок: {len(problems)} (причины выше).")
+    changed = summary.get("changes") or []
+    if changed:
+        lines.append(f"{CHANGES_TITLE}: сравнено организаций {len(changed)}, с ухудшениями "
+                     f"{sum(1 for o in changed if o['changes']['regressions'])}.")
     lines.append("Файлы сводки:")
     lines.extend(f"  {p}" for p in paths.values())
     return lines

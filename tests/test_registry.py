@@ -66,15 +66,19 @@ def test_run_audits_every_row_resumes_and_writes_the_summary(sites, dead_site_ur
     first = run_cli(args, out)
     assert first.code == 0, first.stderr
     assert "строка 5" in first.stderr                      # the bad row is named and skipped
-    folders = sorted(p.name for p in out.iterdir() if (p / "report.json").exists())
+    assert (out / "nok-audit.db").exists()                 # the embedded default store
+    run_dir = out / "run-1"
+    folders = sorted(p.name for p in run_dir.iterdir() if (p / "report.json").exists())
     assert len(folders) == 3
-    summary = (out / "summary" / "summary.html").read_text(encoding="utf-8")
-    assert "Недоступн" in summary or "не удалось проверить" in summary.lower()
+    summary = (run_dir / "summary" / "summary.html").read_text(encoding="utf-8")
+    assert "Недоступный" in summary and "Кодировка" in summary  # registry names
     hits = len(sites["kcson_full"].requests)
-    again = run_cli(args, out)                             # resume: finished sites are not fetched again
-    assert again.code == 0 and "проверено ранее: 3" in again.stderr
+    again = run_cli(["run", "--resume", "1", "--out", str(out)], out)   # finished sites are not fetched again
+    assert again.code == 0 and "проверено ранее: 3" in again.stderr, again.stderr
     assert len(sites["kcson_full"].requests) == hits
-    report = json.loads((out / folders[0] / "report.json").read_text(encoding="utf-8"))
+    nothing = run_cli(["run", "--resume", "--out", str(out)], out)
+    assert nothing.code == 2 and "нет незавершённого прогона" in nothing.stderr
+    report = json.loads((run_dir / folders[0] / "report.json").read_text(encoding="utf-8"))
     assert report["items"]
 
 

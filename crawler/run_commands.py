@@ -1,0 +1,306 @@
+"""The store-backed commands: `run` (audit a registry, resumable), `rescore` (re-evaluate a stored run with
+another checklist or methodology, no fetching), `runs` (list), `prune` (retention), and the store side of
+`report` and `diff`.
+
+Layout on disk: `OUT/nok-audit.db` (the default SQLite store) and `OUT/run-<id>/<site>/` — each site's
+evidence pack as filed in the store — with the batch summary in `OUT/run-<id>/summary/`.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+from pathlib import Path
+
+from crawler.audit import BadInput
+from crawler.store import queue
+from crawler.store import StoreError
+from crawler.store.db import Store, default_db_url, open_store, safe_url
+
+SUMMARY = "summary"
+
+
+def _open(db: str | None, out: Path) -> Store:
+    try:
+        return open_store(db or default_db_url(out))
+    except StoreError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _registry(path: str, sheet: str | None):
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        orgs, problems = load_registry(path, sheet=sheet)
+    except RegistryError as exc:
+        raise BadInput(f"реестр: {exc}") from None
+    for problem in problems:
+        print(f"Предупреждение: {problem}", file=sys.stderr)
+    if not orgs:
+        raise BadInput("в реестре нет ни одной пригодной строки — проверка не начата")
+    return orgs, problems
+
+
+def _sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> int:
+    from crawler.batch import Batch, display_for_terminal
+
+    if args.jobs < 1 or args.site_time_limit <= 0:
+        raise BadInput("--jobs и --site-time-limit должны быть положительными")
+    if args.keep is not None and args.keep < 1:
+        raise BadInput("--keep должно быть не меньше 1")
+    if not args.registry and args.resume is None:
+        raise BadInput("укажите файл реестра или --resume, чтобы продолжить прерванный прогон")
+    orgs = _registry(args.registry, args.sheet)[0] if args.registry else []
+    if args.check_registry:
+        print(f"Реестр {args.registry}: пригодных строк {len(orgs)}; проверка сайтов не начиналась.")
+        return 0
+    out = Path(args.out).resolve()
+    store = _open(args.db, out)
+    try:
+        try:
+            run_id, run_dir, check_args = _prepare_run(store, args, orgs, out, check_args, checklist, methodology)
+        except StoreError as exc:           # nothing fetched yet: a bad store is bad input
+            raise BadInput(str(exc)) from None
+        display = display_for_terminal()
+        try:
+            state = Batch(store, run_id, run_dir, check_args, args.jobs, args.site_time_limit).run(display)
+        finally:
+            display.close()
+        if state.db_error:
+            raise StoreError(f"{state.db_error}\nПрогон {run_id} остановлен. Готовые проверки сохранены в {run_dir} "
+                             "и будут занесены в базу без повторной загрузки сайтов: nok-audit run --resume "
+                             f"{run_id}" + (f" --db {safe_url(store.url)}" if args.db else f" --out {args.out}"))
+        finished = queue.finish_run_if_complete(store, run_id)
+        p = queue.progress(store, run_id)
+        write_run_summary(store, run_id, run_dir)
+        print(f"Прогон {run_id}: результатов {p.with_result} из {p.total}"
+              + (f"; без результата (предел времени или ошибка): {p.unsuccessful} — повторите с --resume"
+                 if p.unsuccessful else "") + ("" if finished else "; прогон не завершён"), file=sys.stderr)
+        if finished and args.keep:
+            prune_runs(store, args.keep)
+        return 0
+    finally:
+        store.close()
+
+
+def _prepare_run(store, args, orgs, out: Path, check_args, checklist, methodology):
+    """Create or resume the run and queue its sites; (run id, run folder, check options)."""
+    if args.resume is not None:
+        run = (queue.latest_run(store, active=True) if args.resume == "last"
+               else queue.get_run(store, _run_id(args.resume)))
+        if run is None:
+            raise BadInput("в базе нет незавершённого прогона — начните новый: nok-audit run РЕЕСТР"
+                           if args.resume == "last" else f"прогона {args.resume} нет в базе")
+        if run.kind != "audit":
+            raise BadInput(f"прогон {run.id} — пересчёт, а не проверка сайтов; его нельзя продолжить")
+        run_id, check_args = run.id, list(run.check_args)
+        run_dir = Path(run.out_dir)
+        released = queue.release_stale(store, run_id) + queue.requeue_unsuccessful(store, run_id)
+        print(f"Продолжение прогона {run_id} (начат {run.started_at:%d.%m.%Y %H:%M}); возвращено в очередь "
+              f"прерванных и неудачных сайтов: {released}", file=sys.stderr)
+    else:
+        active = queue.latest_run(store, active=True, kind="audit")
+        if active is not None:
+            print(f"Примечание: в базе есть незавершённый прогон {active.id}; он продолжается командой "
+                  "nok-audit run --resume", file=sys.stderr)
+        run_id = queue.create_run(store, registry_file=str(Path(args.registry).resolve()),
+                                  registry_sha256=_sha256(args.registry), checklist=checklist,
+                                  methodology=methodology, check_args=check_args)
+        run_dir = out / f"run-{run_id}"
+        with store.session() as s:
+            from crawler.store.schema import Run
+            s.get(Run, run_id).out_dir = str(run_dir)
+    if orgs:
+        queue.add_sites(store, run_id, orgs)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    p = queue.progress(store, run_id)
+    print(f"Прогон {run_id}: организаций {p.total}; проверено ранее: {p.done}; проверить сейчас: "
+          f"{p.pending + p.running}. База: {safe_url(store.url)}; папка: {run_dir}", file=sys.stderr)
+    return run_id, run_dir, check_args
+
+
+def _run_id(raw) -> int:
+    try:
+        return int(str(raw).removeprefix("run-"))
+    except ValueError:
+        raise BadInput(f"номер прогона «{raw}» не распознан: ожидается число (см. nok-audit runs)") from None
+
+
+def materialize_run(store: Store, run_id: int, run_dir: Path) -> dict[str, str]:
+    """The run's evidence packs as folders (those not on disk are written from the store); {folder: name}."""
+    from crawler.batch import is_finished
+    from crawler.store.results import materialize, results_of
+
+    folders = {}
+    for result, org in results_of(store, run_id):
+        folder = run_dir / org.key
+        if not is_finished(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+            materialize(store, result.id, folder)
+        folders[str(folder)] = org.name
+    return folders
+
+
+def write_run_summary(store: Store, run_id: int, run_dir: Path) -> None:
+    from crawler.cli import report_cmd
+
+    folders = materialize_run(store, run_id, run_dir)
+    if folders:
+        report_cmd(list(folders), str(run_dir / SUMMARY), names=folders)
+
+
+def prune_runs(store: Store, keep: int) -> None:
+    from crawler.store.results import prune
+    from crawler.store.schema import Run
+
+    with store.session() as s:
+        dirs = {r.id: r.out_dir for r in s.query(Run).all()}
+    removed = prune(store, keep)
+    for run_id in removed:
+        if dirs.get(run_id) and Path(dirs[run_id]).name == f"run-{run_id}":
+            shutil.rmtree(dirs[run_id], ignore_errors=True)
+    if removed:
+        print(f"Хранение: удалены старые прогоны {', '.join(map(str, removed))} (оставлено последних: {keep})",
+              file=sys.stderr)
+
+
+def rescore_cmd(args, inputs, command: list[str]) -> int:
+    """A new run of kind «rescore»: every result of RUN evaluated again with the given checklist/methodology."""
+    from crawler.audit import evaluate_and_report
+    from crawler.store.results import materialize, report_of, results_of, store_result
+
+    out = Path(args.out).resolve()
+    store = _open(args.db, out)
+    try:
+        source = queue.get_run(store, _run_id(args.run))
+        if source is None:
+            raise BadInput(f"прогона {args.run} нет в базе (см. nok-audit runs)")
+        pairs = results_of(store, source.id)
+        if not pairs:
+            raise BadInput(f"в прогоне {source.id} нет ни одного результата — пересчитывать нечего")
+        inputs.validate(pairs[0][1].url)
+        run_id = queue.create_run(store, kind="rescore", parent=source.id, registry_file=source.registry_file,
+                                  registry_sha256=source.registry_sha256, checklist=inputs.checklist or "",
+                                  methodology=inputs.methodology or "", check_args=source.check_args)
+        run_dir = out / f"run-{run_id}"
+        with store.session() as s:
+            from crawler.store.schema import Run
+            s.get(Run, run_id).out_dir = str(run_dir)
+        from crawler.registry import Organisation as Row
+        queue.add_sites(store, run_id, [Row(row=n, name=o.name, url=o.url, sector=o.sector, region=o.region,
+                                            inn=o.inn, ogrn=o.ogrn, bus_gov_id=o.bus_gov_id,
+                                            extra_hosts=list(o.extra_hosts or []))
+                                        for n, (_, o) in enumerate(pairs, 1)])
+        source_result = {o.id: r.id for r, o in pairs}
+        worker = queue.worker_id()
+        print(f"Пересчёт прогона {source.id} → прогон {run_id}: организаций {len(pairs)} (сайты не загружаются)",
+              file=sys.stderr)
+        while (claim := queue.claim(store, run_id, worker)) is not None:
+            folder = run_dir / claim.key
+            shutil.rmtree(folder, ignore_errors=True)
+            old_id = source_result[claim.org_id]
+            materialize(store, old_id, folder)
+            for stale in ("report.pdf", "manifest.json"):
+                (folder / stale).unlink(missing_ok=True)
+            report = evaluate_and_report(folder, inputs, command, previous=report_of(store, old_id))[0]
+            outcome = queue.CHECKED if report["crawl"]["entry_ok"] else queue.UNREACHABLE
+            store_result(store, claim, worker, folder, outcome, "пересчитан")
+            print(f"  {claim.name}: доля 1.1 "
+                  f"{_percent(report['summary']['site_share_1_1'].get('share'))}", file=sys.stderr)
+        queue.finish_run_if_complete(store, run_id)
+        write_run_summary(store, run_id, run_dir)
+        print(f"Пересчёт готов: прогон {run_id}, папка {run_dir}", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+
+
+def _percent(share) -> str:
+    from checklists.scoring import num
+
+    return "—" if share is None else f"{num(share * 100, 1)} %"
+
+
+def runs_cmd(args) -> int:
+    out = Path(args.out).resolve()
+    store = _open(args.db, out)
+    try:
+        rows = queue.list_runs(store)
+        if not rows:
+            print("В базе нет прогонов.")
+            return 0
+        print("№   вид       начат             состояние    сайтов  с результатом  без результата  в очереди")
+        for run, p in rows:
+            kind = "пересчёт" if run.kind == "rescore" else "проверка"
+            state = "завершён" if run.status == "finished" else "не завершён"
+            print(f"{run.id:<3} {kind:<9} {run.started_at:%d.%m.%Y %H:%M}  {state:<12} {p.total:>6}  "
+                  f"{p.with_result:>13}  {p.unsuccessful:>14}  {p.pending + p.running:>9}")
+        return 0
+    finally:
+        store.close()
+
+
+def prune_cmd(args) -> int:
+    if args.keep < 1:
+        raise BadInput("--keep должно быть не меньше 1")
+    store = _open(args.db, Path(args.out).resolve())
+    try:
+        prune_runs(store, args.keep)
+        return 0
+    finally:
+        store.close()
+
+
+def report_from_store(args) -> int:
+    """`nok-audit report --run N`: the run's evidence packs and summary written again from the store."""
+    store = _open(args.db, Path(args.store_out).resolve())
+    try:
+        run = queue.get_run(store, _run_id(args.run))
+        if run is None:
+            raise BadInput(f"прогона {args.run} нет в базе (см. nok-audit runs)")
+        out = Path(args.out)
+        folders = materialize_run(store, run.id, out)
+        if not folders:
+            raise BadInput(f"в прогоне {run.id} нет ни одного результата")
+        from crawler.cli import report_cmd
+        return report_cmd(list(folders), str(out / SUMMARY), names=folders)
+    finally:
+        store.close()
+
+
+def diff_from_store(args) -> int:
+    """`nok-audit diff --db …`: two runs (default: the last two finished audit runs), per organisation."""
+    from reports.diff import diff_reports, terminal_lines
+    from crawler.store.results import results_of
+
+    store = _open(args.db, Path(args.out).resolve())
+    try:
+        if args.old and args.new:
+            old, new = queue.get_run(store, _run_id(args.old)), queue.get_run(store, _run_id(args.new))
+            if old is None or new is None:
+                raise BadInput("прогона с таким номером нет в базе (см. nok-audit runs)")
+        else:
+            with store.session() as s:
+                from sqlalchemy import select
+
+                from crawler.store.schema import RUN_FINISHED, Run
+                last = list(s.scalars(select(Run).where(Run.kind == "audit", Run.status == RUN_FINISHED)
+                                      .order_by(Run.id.desc()).limit(2)))
+            if len(last) < 2:
+                raise BadInput("для сравнения нужны два завершённых прогона; в базе их меньше")
+            new, old = last
+        a = {o.key: (o, r.report) for r, o in results_of(store, old.id)}
+        b = {o.key: (o, r.report) for r, o in results_of(store, new.id)}
+        diffs = [diff_reports(b[k][0].name, a[k][1], b[k][1]) for k in sorted(a.keys() & b.keys())]
+        diffs.sort(key=lambda d: (-len(d.regressions), d.name))
+        notes = ([f"{a[k][0].name}: нет в прогоне {new.id}" for k in sorted(a.keys() - b.keys())]
+                 + [f"{b[k][0].name}: новый в прогоне {new.id}" for k in sorted(b.keys() - a.keys())])
+        print(f"Прогон {old.id} → прогон {new.id}")
+        print("\n".join(terminal_lines(diffs, notes)))
+        return 0
+    finally:
+        store.close()

@@ -1,0 +1,245 @@
+"""A run's work queue: one `run_sites` row per organisation, claimed atomically by a worker, kept alive by a
+heartbeat, and finished in the same transaction that stores its result.
+
+Claiming is a conditional UPDATE (`… WHERE id = :id AND status = 'pending'`) whose row count tells the
+worker whether it won, so two processes (or two machines) working on the same run never take the same
+site. A site whose worker died (SIGKILL, power loss) stays `running` until it is released: at once when
+the worker ran on this host and its process is gone, otherwise when its heartbeat is older than
+STALE_AFTER.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, func, or_, select, update
+
+from crawler.store.db import Store
+from crawler.store.schema import (DONE, PENDING, RUN_ACTIVE, RUN_FINISHED, RUNNING, Organisation, Result, Run,
+                                  RunSite)
+
+STALE_AFTER = timedelta(seconds=120)
+HEARTBEAT_EVERY = 30.0
+# outcomes of a finished site; those without a result are queued again by --resume
+CHECKED, UNREACHABLE, TIMEOUT, FAILED = "checked", "unreachable", "timeout", "failed"
+RETRIED_ON_RESUME = (TIMEOUT, FAILED)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _alive_here(worker: str) -> bool | None:
+    """Whether the worker's process still runs (None: it ran on another host, cannot tell)."""
+    host, _, rest = worker.partition(":")
+    if host != socket.gethostname():
+        return None
+    try:
+        os.kill(int(rest.split(":")[0]), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class Claim:
+    site_id: int
+    run_id: int
+    org_id: int
+    key: str
+    name: str
+    url: str
+    extra_hosts: list[str]
+    attempt: int
+
+
+def create_run(store: Store, *, kind: str = "audit", parent: int | None = None, registry_file: str = "",
+               registry_sha256: str = "", checklist: str = "", methodology: str = "",
+               check_args: list[str] | None = None, out_dir: str = "") -> int:
+    from crawler import __version__
+
+    with store.session() as s:
+        run = Run(kind=kind, parent_run_id=parent, status=RUN_ACTIVE, started_at=now(), tool_version=__version__,
+                  registry_file=registry_file, registry_sha256=registry_sha256, checklist=checklist,
+                  methodology=methodology, check_args=list(check_args or []), out_dir=out_dir)
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def upsert_organisations(store: Store, orgs) -> dict[str, int]:
+    """Organisation rows by key (the site's host), created or updated from the registry; {key: id}."""
+    ids: dict[str, int] = {}
+    keys = [o.key for o in orgs]
+    with store.session() as s:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            ids.update(dict(s.execute(select(Organisation.key, Organisation.id)
+                                      .where(Organisation.key.in_(chunk))).all()))
+        fields = ("name", "url", "sector", "region", "inn", "ogrn", "bus_gov_id", "extra_hosts")
+        for org in orgs:
+            values = {f: getattr(org, f) for f in fields}
+            if org.key in ids:
+                s.execute(update(Organisation).where(Organisation.id == ids[org.key]).values(**values))
+            else:
+                row = Organisation(key=org.key, **values)
+                s.add(row)
+                s.flush()
+                ids[org.key] = row.id
+    return ids
+
+
+def add_sites(store: Store, run_id: int, orgs) -> int:
+    """Queue the organisations in the run (those already queued are left as they are); the number added."""
+    ids = upsert_organisations(store, orgs)
+    with store.session() as s:
+        queued = set(s.scalars(select(RunSite.org_id).where(RunSite.run_id == run_id)))
+        new = [RunSite(run_id=run_id, org_id=ids[o.key], row=o.row, status=PENDING) for o in orgs
+               if ids[o.key] not in queued]
+        s.add_all(new)
+    return len(new)
+
+
+def release_stale(store: Store, run_id: int) -> int:
+    """Put sites whose worker is gone back in the queue; the number released."""
+    with store.session() as s:
+        rows = s.execute(select(RunSite.id, RunSite.worker, RunSite.heartbeat_at)
+                         .where(RunSite.run_id == run_id, RunSite.status == RUNNING)).all()
+        limit = now() - STALE_AFTER
+        gone = []
+        for site_id, worker, beat in rows:
+            alive = _alive_here(worker)
+            beat = beat.replace(tzinfo=timezone.utc) if beat is not None and beat.tzinfo is None else beat
+            if alive is False or (alive is None and (beat is None or beat < limit)):
+                gone.append(site_id)
+        if gone:
+            s.execute(update(RunSite).where(RunSite.id.in_(gone), RunSite.status == RUNNING)
+                      .values(status=PENDING, worker="", note="прерван — будет проверен заново"))
+        return len(gone)
+
+
+def requeue_unsuccessful(store: Store, run_id: int) -> int:
+    """--resume: sites that hit the time limit or failed get another attempt."""
+    with store.session() as s:
+        return s.execute(update(RunSite).where(RunSite.run_id == run_id, RunSite.status == DONE,
+                                               RunSite.outcome.in_(RETRIED_ON_RESUME))
+                         .values(status=PENDING, worker="")).rowcount
+
+
+def claim(store: Store, run_id: int, worker: str) -> Claim | None:
+    """Take the next pending site of the run for `worker`, or None when none is left."""
+    while True:
+        with store.session() as s:
+            site_id = s.scalar(select(RunSite.id).where(RunSite.run_id == run_id, RunSite.status == PENDING)
+                               .order_by(RunSite.row, RunSite.id).limit(1))
+            if site_id is None:
+                return None
+            stamp = now()
+            won = s.execute(update(RunSite).where(RunSite.id == site_id, RunSite.status == PENDING)
+                            .values(status=RUNNING, worker=worker, claimed_at=stamp, heartbeat_at=stamp,
+                                    attempts=RunSite.attempts + 1)).rowcount
+            if not won:
+                continue                          # another worker took it between the SELECT and the UPDATE
+            site, org = s.execute(select(RunSite, Organisation).join(Organisation, Organisation.id == RunSite.org_id)
+                                  .where(RunSite.id == site_id)).one()
+            return Claim(site.id, run_id, org.id, org.key, org.name, org.url, list(org.extra_hosts or []),
+                         site.attempts)
+
+
+def heartbeat(store: Store, worker: str) -> None:
+    with store.session() as s:
+        s.execute(update(RunSite).where(RunSite.worker == worker, RunSite.status == RUNNING)
+                  .values(heartbeat_at=now()))
+
+
+def mark_done(s, claim: Claim, worker: str, outcome: str, note: str) -> bool:
+    """Within the caller's transaction: the site is done, if this worker still holds it."""
+    return bool(s.execute(update(RunSite).where(RunSite.id == claim.site_id, RunSite.worker == worker,
+                                                RunSite.status == RUNNING)
+                          .values(status=DONE, outcome=outcome, note=note, finished_at=now())).rowcount)
+
+
+def release(store: Store, claim: Claim, worker: str, note: str) -> None:
+    """Give a claimed site back to the queue (the worker is stopping before finishing it)."""
+    with store.session() as s:
+        s.execute(update(RunSite).where(RunSite.id == claim.site_id, RunSite.worker == worker,
+                                        RunSite.status == RUNNING)
+                  .values(status=PENDING, worker="", note=note))
+
+
+@dataclass
+class Progress:
+    total: int
+    pending: int
+    running: int
+    done: int
+    with_result: int
+    unsuccessful: int
+
+
+def progress(store: Store, run_id: int) -> Progress:
+    with store.session() as s:
+        counts = dict(s.execute(select(RunSite.status, func.count()).where(RunSite.run_id == run_id)
+                                .group_by(RunSite.status)).all())
+        results = s.scalar(select(func.count()).select_from(Result).where(Result.run_id == run_id))
+        bad = s.scalar(select(func.count()).select_from(RunSite).where(
+            RunSite.run_id == run_id, RunSite.status == DONE, RunSite.outcome.in_(RETRIED_ON_RESUME)))
+    return Progress(sum(counts.values()), counts.get(PENDING, 0), counts.get(RUNNING, 0), counts.get(DONE, 0),
+                    results, bad)
+
+
+def finish_run_if_complete(store: Store, run_id: int) -> bool:
+    """Mark the run finished when no site is pending or running."""
+    with store.session() as s:
+        left = s.scalar(select(func.count()).select_from(RunSite).where(
+            RunSite.run_id == run_id, or_(RunSite.status == PENDING, RunSite.status == RUNNING)))
+        if left:
+            return False
+        s.execute(update(Run).where(Run.id == run_id, Run.status == RUN_ACTIVE)
+                  .values(status=RUN_FINISHED, finished_at=now()))
+        return True
+
+
+def get_run(store: Store, run_id: int) -> Run | None:
+    with store.session() as s:
+        return s.get(Run, run_id)
+
+
+def latest_run(store: Store, *, active: bool | None = None, kind: str | None = None) -> Run | None:
+    with store.session() as s:
+        q = select(Run).order_by(Run.id.desc()).limit(1)
+        if active is not None:
+            q = q.where(Run.status == (RUN_ACTIVE if active else RUN_FINISHED))
+        if kind:
+            q = q.where(Run.kind == kind)
+        return s.scalar(q)
+
+
+def list_runs(store: Store) -> list[tuple[Run, Progress]]:
+    with store.session() as s:
+        runs = list(s.scalars(select(Run).order_by(Run.id)))
+    return [(r, progress(store, r.id)) for r in runs]
+
+
+def sites_of(store: Store, run_id: int) -> list[tuple[RunSite, Organisation]]:
+    with store.session() as s:
+        return [tuple(r) for r in s.execute(select(RunSite, Organisation)
+                                           .join(Organisation, Organisation.id == RunSite.org_id)
+                                           .where(RunSite.run_id == run_id).order_by(RunSite.row, RunSite.id))]
+
+
+def previous_result_id(store: Store, org_id: int, before_run: int) -> int | None:
+    """The newest result of the organisation in an earlier audit run (for «изменения с прошлой проверки»)."""
+    with store.session() as s:
+        return s.scalar(select(Result.id).join(Run, Run.id == Result.run_id)
+                        .where(and_(Result.org_id == org_id, Result.run_id < before_run, Run.kind == "audit"))
+                        .order_by(Result.run_id.desc()).limit(1))
