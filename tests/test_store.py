@@ -329,3 +329,36 @@ def test_xlsx_wrong_sheet_is_named(tmp_path):
     assert result.code == 2 and "--sheet" in result.stderr and "Реестр" in result.stderr, result.stderr
     missing = run_cli(["run", str(path), "--sheet", "Нет", "--check-registry", "--out", str(tmp_path)], tmp_path)
     assert missing.code == 2 and "нет листа «Нет»" in missing.stderr
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs for the store (needs root and mount rights, as on the CI machine)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(where)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_full_disk_under_the_store_loses_nothing(fleet, small_disk, tmp_path):
+    db = f"sqlite:///{small_disk / 'store.db'}"
+    registry = _registry(tmp_path / "reg.csv", fleet)
+    out = tmp_path / "out"
+    first = run_cli(["run", str(registry), "--db", db, "--out", str(out), *RUN_FAST], out, timeout=300)
+    assert first.code == 1, first.stderr
+    assert "на диске базы нет места" in first.stderr and "--resume" in first.stderr
+    stored = {k for _, k in _results(db)}
+    assert 1 <= len(stored) < FLEET
+    hits = {n: _home_hits(s) for n, s in fleet.items()}
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    resumed = run_cli(["run", "--resume", "--db", db, "--out", str(out)], out, timeout=300)
+    assert resumed.code == 0, resumed.stderr
+    keys = [k for _, k in _results(db)]
+    assert len(keys) == FLEET and len(set(keys)) == FLEET
+    for n, server in fleet.items():                          # what was finished is never fetched again
+        key = next(k for k in keys if k.startswith(f"127.0.0.{80 + n}"))
+        if key in stored:
+            assert _home_hits(server) == hits[n]
+    assert "результат прежнего запуска занесён в базу" in resumed.stderr
