@@ -395,6 +395,8 @@ def render_batch_md(res: dict) -> str:
     L.append("")
     for b in res["batches"]:
         L.append(f"- {b['key']}: `{b['command'].replace(str(WORK.relative_to(REPO)) + '/batch/', '')}`")
+    if res.get("note"):
+        L.append(f"- note: {res['note']}")
     for note in res.get("notes", []):
         L.append(f"- {note}")
     for b in res["batches"]:
@@ -402,10 +404,18 @@ def render_batch_md(res: dict) -> str:
             L.append(f"- WARNING ({b['key']}): {w}")
     L += ["", "## Memory by tenth of the batch (does it grow with the number of sites?)", "",
           "Peak PSS of the whole process tree while the number of finished sites was in each tenth of the batch "
-          "(runner PSS = the `nok-audit run` process alone).", ""]
+          "(runner PSS = the `nok-audit run` process alone; s = time the batch took to finish that tenth of its sites).", ""]
     keys = [b["key"] for b in res["batches"]]
-    head = "| finished sites |" + "".join(f" {k}: tree peak MB | {k}: tree median MB | {k}: runner MB |" for k in keys)
-    L += [head, "|---|" + "---:|---:|---:|" * len(keys)]
+    head = "| finished sites |" + "".join(f" {k}: tree peak MB | {k}: tree median MB | {k}: runner MB | {k}: s |"
+                                          for k in keys)
+    L += [head, "|---|" + "---:|---:|---:|---:|" * len(keys)]
+    span: dict[tuple[str, str], float | None] = {}
+    for b in res["batches"]:
+        ds = b["deciles"]
+        for i, d in enumerate(ds):
+            end = ds[i + 1]["t_from_s"] if i + 1 < len(ds) else b["wall_s"]
+            span[b["key"], d["decile"]] = (round(end - d["t_from_s"], 1)
+                                           if end is not None and d["t_from_s"] is not None else None)
     by_label: dict[str, dict[str, dict]] = {}
     order: list[str] = []
     for b in res["batches"]:
@@ -419,15 +429,17 @@ def render_batch_md(res: dict) -> str:
         for k in keys:
             d = by_label[label].get(k)
             cells += [fmt(d and d["peak_tree_pss_mb"], 0), fmt(d and d["median_tree_pss_mb"], 0),
-                      fmt(d and d["peak_runner_pss_mb"], 0)]
+                      fmt(d and d["peak_runner_pss_mb"], 0), fmt(span.get((k, label)), 1)]
         L.append(f"| {label} | " + " | ".join(cells) + " |")
     L.append("")
     for b in res["batches"]:
         f, l = b["first_10pct_peak_pss_mb"], b["last_10pct_peak_pss_mb"]
         fr, lr = b["first_10pct_runner_pss_mb"], b["last_10pct_runner_pss_mb"]
         if f and l:
+            summ = b["deciles"][-1]["peak_runner_pss_mb"]
             L.append(f"- {b['key']}: peak PSS of the tree over the first 10 % of sites {f:.0f} MB, over the last 10 % "
-                     f"{l:.0f} MB ({100 * (l - f) / f:+.0f} %); the runner alone {fr:.0f} → {lr:.0f} MB")
+                     f"{l:.0f} MB ({100 * (l - f) / f:+.0f} %); the runner alone {fr:.0f} → {lr:.0f} MB"
+                     + (f", {summ:.0f} MB while writing the run summary after the last site" if summ else ""))
     L += ["", "## Store and run folder", ""]
     for b in res["batches"]:
         s, r = b["store"], b["run_folder"]
@@ -467,6 +479,8 @@ def parse_args(argv=None):
     ap.add_argument("--port", type=int, default=0, help="port for every site (default: a free one)")
     ap.add_argument("--regen", action="store_true", help="regenerate the corpus even if it matches")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write bench/results/")
+    ap.add_argument("--render-only", metavar="JSON", default=None,
+                    help="only write the markdown again from a results JSON (bench/results/<date>-batch.json)")
     a = ap.parse_args(argv)
     if a.sites < 1 or a.pages < 1 or a.jobs < 1 or a.concurrency < 1:
         ap.error("--sites, --pages, --jobs and --concurrency must be positive")
@@ -479,6 +493,12 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.render_only:
+        src = Path(args.render_only)
+        md = render_batch_md(json.loads(src.read_text(encoding="utf-8")))
+        src.with_suffix(".md").write_text(md, encoding="utf-8")
+        print(f"written: {src.with_suffix('.md')}", file=sys.stderr)
+        return 0
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _terminate)
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:

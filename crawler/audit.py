@@ -75,9 +75,8 @@ def normalise_start_url(raw: str) -> tuple[str, bool]:
     return url, fallback
 
 
-def crawl_settings(options: CrawlOptions) -> Settings:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+def crawl_overrides(options: CrawlOptions) -> dict:
+    """The Scrapy settings an audit's options change (over crawler/settings.py)."""
     overrides = {
         "DOWNLOAD_DELAY": options.delay,
         "AUTOTHROTTLE_ENABLED": options.delay > 0,
@@ -93,7 +92,13 @@ def crawl_settings(options: CrawlOptions) -> Settings:
     }
     if options.contact:
         overrides["USER_AGENT"] = user_agent(options.contact)
-    settings.setdict(overrides, priority="cmdline")
+    return overrides
+
+
+def crawl_settings(options: CrawlOptions) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.setdict(crawl_overrides(options), priority="cmdline")
     return settings
 
 
@@ -113,11 +118,15 @@ def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: b
     if not options.verbose:
         for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
             logging.getLogger(name).addFilter(_RecordedElsewhere())
-    process.crawl(AuditSpider, url=url, out=str(crawl_dir), max_pages=options.max_pages,
-                  max_depth=options.max_depth, max_documents=options.max_documents,
-                  extra_hosts=",".join(options.extra_hosts), http_fallback=http_fallback,
-                  render=options.render, chromium=options.chromium)
+    process.crawl(AuditSpider, **spider_args(url, crawl_dir, options, http_fallback))
     process.start()
+
+
+def spider_args(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: bool = False) -> dict:
+    """The `audit` spider's arguments for one site."""
+    return dict(url=url, out=str(crawl_dir), max_pages=options.max_pages, max_depth=options.max_depth,
+                max_documents=options.max_documents, extra_hosts=",".join(options.extra_hosts),
+                http_fallback=http_fallback, render=options.render, chromium=options.chromium)
 
 
 ACCESSIBILITY_FILE = "accessibility.json"

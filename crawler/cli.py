@@ -16,6 +16,9 @@
                                          (default: the last two runs in the store; regressions first)
     nok-audit schedule install|remove|list
                                          a monthly run as a cron entry or a systemd timer
+    nok-audit run REGISTRY --db postgresql+psycopg://… --nodes http://w1:6800,…
+                                         the same run, each site a job on a Scrapyd node
+    nok-audit node-config DIR            a Scrapyd worker node's folder (scrapyd.conf, scrapy.cfg)
 
 Besides report.json/.html an audit writes report.md (a Markdown summary), report.pdf (printed by Chromium
 in the browser stage; --no-pdf skips it) and, last, manifest.json (size, SHA-256 and capture time of every
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,8 +42,8 @@ from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_FALLS_SH
                            EXIT_UNREACHABLE, BadInput, CrawlOptions, ReportOptions, evaluate_and_report,
                            load_previous_report, normalise_start_url, run_crawl, self_check_failures)
 from crawler.resolver import parse_resolve
-from crawler.store import StoreError
 from crawler.settings import CONTACT_URL, user_agent
+from crawler.store import StoreError
 
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:
@@ -154,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="хранить только N последних завершённых прогонов (старые удаляются из базы и с диска)")
     run.add_argument("--sheet", default=None, help="лист XLSX с реестром (по умолчанию первый)")
     run.add_argument("--check-registry", action="store_true", help="только проверить реестр, сайты не загружать")
+    nodes = run.add_argument_group("распределённый прогон на узлах Scrapyd (база — PostgreSQL)")
+    nodes.add_argument("--nodes", default=None, metavar="URL,…",
+                       help="узлы Scrapyd, например http://w1:6800,http://user:pass@w2:6800")
+    nodes.add_argument("--node-slots", type=int, default=2, help="заданий одновременно на узле (по умолчанию 2)")
+    nodes.add_argument("--node-db", default=None, metavar="URL",
+                       help="адрес базы, как его видят узлы (по умолчанию тот же, что --db)")
+    nodes.add_argument("--node-dead-after", type=float, default=60.0, metavar="S",
+                       help="узел, не отвечающий столько секунд, считается выбывшим (по умолчанию 60)")
     for name in _PASS_THROUGH:
         run.add_argument("--" + name.replace("_", "-"), default=None)
     for name in _PASS_FLAGS:
@@ -198,8 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--store-out", default="nok-reports", help="папка базы по умолчанию (nok-reports)")
     _add_db_option(rep)
 
+    from crawler.node import add_parser as add_node_parser
     from crawler.schedule import add_parser as add_schedule_parser
     add_schedule_parser(sub)
+    add_node_parser(sub)
     return parser
 
 
@@ -240,6 +254,23 @@ def _control_options(args):
                           check_timeout=args.check_timeout, scenarios=args.controls, offline=args.offline,
                           resolve=parse_resolve(args.resolve),
                           user_agent=user_agent(args.contact or CONTACT_URL))
+
+
+@dataclass
+class CheckPlan:
+    """Everything `nok-audit check` would do for a site, from its command-line options."""
+    options: CrawlOptions
+    inputs: ReportOptions
+    browser: object              # ControlOptions, or None with --no-browser
+    accessibility: bool
+    pdf: bool
+
+
+def check_plan(url: str, out: Path, check_args: list[str]) -> CheckPlan:
+    """Parse a stored run's `check` options (as `nok-audit run` hands them on) for a job that audits `url`."""
+    args = build_parser().parse_args(["check", url, "--out", str(out), "--quiet", *check_args])
+    return CheckPlan(_options(args), _report_options(args), _control_options(args),
+                     accessibility=not args.no_accessibility, pdf=not args.no_pdf)
 
 
 def check(url: str, out: Path | None, options: CrawlOptions, inputs: ReportOptions, argv: list[str],
@@ -415,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "prune":
             from crawler.run_commands import prune_cmd
             return prune_cmd(args)
+        if args.command == "node-config":
+            from crawler.node import node_config_cmd
+            return node_config_cmd(args)
         if args.command == "schedule":
             from crawler.schedule import schedule_cmd
             return schedule_cmd(args)

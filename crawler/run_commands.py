@@ -59,12 +59,18 @@ def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> in
         print(f"Реестр {args.registry}: пригодных строк {len(orgs)}; проверка сайтов не начиналась.")
         return 0
     out = Path(args.out).resolve()
+    nodes = _nodes(args)
     store = _open(args.db, out)
     try:
+        if nodes is not None:
+            _check_nodes(store, args, nodes)
         try:
             run_id, run_dir, check_args = _prepare_run(store, args, orgs, out, check_args, checklist, methodology)
         except StoreError as exc:           # nothing fetched yet: a bad store is bad input
             raise BadInput(str(exc)) from None
+        if nodes is not None:
+            _run_on_nodes(store, args, nodes, run_id)
+            return _finish(store, args, run_id, run_dir)
         display = display_for_terminal()
         try:
             state = Batch(store, run_id, run_dir, check_args, args.jobs, args.site_time_limit).run(display)
@@ -74,17 +80,57 @@ def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> in
             raise StoreError(f"{state.db_error}\nПрогон {run_id} остановлен. Готовые проверки сохранены в {run_dir} "
                              "и будут занесены в базу без повторной загрузки сайтов: nok-audit run --resume "
                              f"{run_id}" + (f" --db {safe_url(store.url)}" if args.db else f" --out {args.out}"))
-        finished = queue.finish_run_if_complete(store, run_id)
-        p = queue.progress(store, run_id)
-        write_run_summary(store, run_id, run_dir)
-        print(f"Прогон {run_id}: результатов {p.with_result} из {p.total}"
-              + (f"; без результата (предел времени или ошибка): {p.unsuccessful} — повторите с --resume"
-                 if p.unsuccessful else "") + ("" if finished else "; прогон не завершён"), file=sys.stderr)
-        if finished and args.keep:
-            prune_runs(store, args.keep)
-        return 0
+        return _finish(store, args, run_id, run_dir)
     finally:
         store.close()
+
+
+def _finish(store: Store, args, run_id: int, run_dir: Path) -> int:
+    """The run's end: mark it finished when nothing is left, write the summary, apply retention."""
+    finished = queue.finish_run_if_complete(store, run_id)
+    p = queue.progress(store, run_id)
+    write_run_summary(store, run_id, run_dir)
+    print(f"Прогон {run_id}: результатов {p.with_result} из {p.total}"
+          + (f"; без результата (предел времени или ошибка): {p.unsuccessful} — повторите с --resume"
+             if p.unsuccessful else "") + ("" if finished else "; прогон не завершён"), file=sys.stderr)
+    if finished and args.keep:
+        prune_runs(store, args.keep)
+    return 0
+
+
+def _nodes(args):
+    from crawler.dispatch import parse_nodes
+
+    if not args.nodes:
+        return None
+    if args.node_slots < 1 or args.node_dead_after <= 0:
+        raise BadInput("--node-slots и --node-dead-after должны быть положительными")
+    try:
+        return parse_nodes(args.nodes, args.node_slots)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _check_nodes(store: Store, args, nodes) -> None:
+    from crawler.dispatch import Dispatcher, NodeError
+
+    if store.is_sqlite and not args.node_db:
+        print("Предупреждение: база SQLite доступна узлам, только если они на этой же машине; для нескольких "
+              "машин укажите --db postgresql+psycopg://…", file=sys.stderr)
+    try:
+        Dispatcher(store, 0, nodes, "").check_nodes()
+    except NodeError as exc:
+        raise BadInput(f"узел Scrapyd: {exc}") from None
+
+
+def _run_on_nodes(store: Store, args, nodes, run_id: int) -> None:
+    from crawler.dispatch import Dispatcher, NodeError
+
+    print(f"Узлы Scrapyd: {', '.join(n.url for n in nodes)} (заданий на узле: {args.node_slots})", file=sys.stderr)
+    try:
+        Dispatcher(store, run_id, nodes, args.node_db or store.url, dead_after=args.node_dead_after).run()
+    except NodeError as exc:
+        raise StoreError(f"{exc}; прогон {run_id}: nok-audit run --resume {run_id} --nodes …") from None
 
 
 def _prepare_run(store, args, orgs, out: Path, check_args, checklist, methodology):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from pgserver import bindir, pg_folder  # noqa: E402
+from pgserver import start as start_pg  # noqa: E402
+from pgserver import stop as stop_pg  # noqa: E402
 from sitesrv import SiteServer, dead_url, start_all  # noqa: E402
 
 SITES = Path(__file__).parent / "sites"
@@ -98,3 +102,20 @@ async def open_in_chromium(path: Path, then=None):
             await page.goto(path.as_uri())
             result = await then(page) if then is not None else None
             return errors, dialogs, result
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A PostgreSQL server on loopback: the one .ci/run started (NOK_TEST_PG), else one of our own."""
+    if os.environ.get("NOK_TEST_PG"):
+        yield os.environ["NOK_TEST_PG"]
+        return
+    if bindir() is None:
+        if os.environ.get("NOK_REQUIRE_PG"):
+            pytest.fail("PostgreSQL is required (NOK_REQUIRE_PG) but not installed")
+        pytest.skip("PostgreSQL is not installed")
+    folder = pg_folder()
+    url = start_pg(folder)
+    yield url
+    stop_pg(folder)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,24 +28,7 @@ FLEET = 12
 RUN_FAST = ["--delay", "0", "--timeout", "5", "--no-browser", "--jobs", "2"]
 
 
-# -- servers ----------------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
-    """A PostgreSQL server on loopback: the one .ci/run started (NOK_TEST_PG), else one of our own."""
-    if os.environ.get("NOK_TEST_PG"):
-        yield os.environ["NOK_TEST_PG"]
-        return
-    if bindir() is None:
-        if os.environ.get("NOK_REQUIRE_PG"):
-            pytest.fail("PostgreSQL is required (NOK_REQUIRE_PG) but not installed")
-        pytest.skip("PostgreSQL is not installed")
-    folder = pg_folder()
-    url = start_pg(folder)
-    yield url
-    stop_pg(folder)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
+# -- fixtures (pg_server is in conftest.py) ---------------------------------------------------------------
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":

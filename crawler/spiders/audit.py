@@ -4,6 +4,10 @@ It says what to visit and what to keep; robots, scope, private addresses, encodi
 components switched on in crawler/settings.py. Usable on its own:
 
     scrapy crawl audit -a url=https://kcson.example.ru -a out=/tmp/kcson/crawl
+
+or as one job of a stored run (what a Scrapyd node runs; see crawler/site_job.py):
+
+    scrapy crawl audit -a run=RUN -a site=SITE -a worker=TOKEN -a db=URL
 """
 from __future__ import annotations
 
@@ -77,6 +81,9 @@ class AuditSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        if "run" in kwargs:     # a job of a stored run (Scrapyd): the store names the site and the options
+            from crawler.site_job import SiteJob
+            kwargs = SiteJob.attach(crawler, kwargs)
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.journal.user_agent = crawler.settings.get("USER_AGENT")
         spider.journal.robots.obeyed = crawler.settings.getbool("ROBOTSTXT_OBEY")

@@ -13,7 +13,7 @@ import json
 import zlib
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from crawler.store import StoreError
 from crawler.store.db import Store

@@ -1,0 +1,105 @@
+"""A Scrapyd worker node's configuration (`nok-audit node-config DIR`).
+
+The project is made available to Scrapyd as the installed package, not as an egg: the node's folder holds
+`scrapyd.conf` (address, port, slots, Basic auth, where logs go) and `scrapy.cfg` whose `[settings]` section
+names the project `nok_audit` → `crawler.settings`. Scrapyd started in that folder with the venv's
+`scrapyd` lists the project and runs `scrapy crawl audit -a run=… -a site=…` with the venv's Python, so a
+node is the usual two-command set-up plus this folder and a service.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+PROJECT = "nok_audit"     # the Scrapyd project name of nok-audit
+
+SERVICE = """[Unit]
+Description=Scrapyd worker node for nok-audit ({folder})
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+User={user}
+WorkingDirectory={folder}
+Environment=LANG=C.UTF-8 PYTHONIOENCODING=utf-8
+ExecStart={scrapyd}
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def node_files(folder: Path, *, port: int = 6800, bind: str = "127.0.0.1", slots: int = 2, username: str = "",
+               password: str = "", poll: float = 1.0) -> dict[str, str]:
+    folder = Path(folder).resolve()
+    scrapyd = f"""# Scrapyd worker node for nok-audit (written by nok-audit node-config).
+# Never expose this API to the internet: bind to a private address and firewall the port to the dispatcher.
+[scrapyd]
+bind_address = {bind}
+http_port = {port}
+username = {username}
+password = {password}
+max_proc = {slots}
+poll_interval = {poll:g}
+logs_dir = {folder / 'logs'}
+eggs_dir = {folder / 'eggs'}
+dbs_dir = {folder / 'dbs'}
+items_dir =
+jobs_to_keep = 20
+finished_to_keep = 1000
+
+[settings]
+{PROJECT} = crawler.settings
+"""
+    cfg = f"# Lets Scrapyd's job runner find the nok-audit project (the installed package).\n" \
+          f"[settings]\n{PROJECT} = crawler.settings\n"
+    return {"scrapyd.conf": scrapyd, "scrapy.cfg": cfg}
+
+
+def write_node_config(folder: Path, **options) -> list[Path]:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in node_files(folder, **options).items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        if options.get("password"):
+            path.chmod(0o600)
+        written.append(path)
+    return written
+
+
+def scrapyd_binary() -> Path:
+    return Path(sys.executable).parent / "scrapyd"
+
+
+def service_unit(folder: Path, user: str = "nok") -> str:
+    return SERVICE.format(folder=Path(folder).resolve(), user=user, scrapyd=scrapyd_binary())
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("node-config", help="папка узла Scrapyd для распределённого прогона (scrapyd.conf, scrapy.cfg)")
+    p.add_argument("dir", help="папка узла (в ней запускается scrapyd)")
+    p.add_argument("--port", type=int, default=6800)
+    p.add_argument("--bind", default="127.0.0.1", help="адрес API (по умолчанию 127.0.0.1; в сети — частный адрес)")
+    p.add_argument("--slots", type=int, default=2, help="заданий одновременно (max_proc), по умолчанию 2")
+    p.add_argument("--username", default="", help="имя для Basic-аутентификации API")
+    p.add_argument("--password", default="", help="пароль для Basic-аутентификации API")
+    p.add_argument("--user", default="nok", help="пользователь службы systemd в подсказке (по умолчанию nok)")
+
+
+def node_config_cmd(args) -> int:
+    from crawler.audit import BadInput
+
+    if args.slots < 1 or not (0 < args.port < 65536):
+        raise BadInput("--slots и --port должны быть положительными (порт до 65535)")
+    if bool(args.username) != bool(args.password):
+        raise BadInput("для Basic-аутентификации нужны и --username, и --password")
+    paths = write_node_config(Path(args.dir), port=args.port, bind=args.bind, slots=args.slots,
+                              username=args.username, password=args.password)
+    print("Записано:\n" + "\n".join(f"  {p}" for p in paths))
+    print(f"\nЗапуск вручную:  cd {Path(args.dir).resolve()} && {scrapyd_binary()}")
+    print("Служба systemd (/etc/systemd/system/nok-audit-node.service):\n")
+    print(service_unit(Path(args.dir), args.user))
+    return 0
