@@ -17,6 +17,9 @@
 4. profiles (c) per stage on a few sites (bench/profile_audit.py);
 5. prints the results and writes bench/results/<YYYY-MM-DD>.md and .json.
 
+The batch measurement of `nok-audit run` (100 sites into the store, memory per tenth of the batch) is
+bench/batch.py, which reuses this file's corpus, nginx and PSS helpers.
+
 Needs nginx and wget (./setup.sh installs both). --sites 100 --pages 50 is the issue's nominal size;
 the default (20 × 50) takes a few minutes on 2 cores.
 """
