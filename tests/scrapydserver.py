@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,12 +27,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_node(folder: Path, slots: int = 2) -> tuple[str, subprocess.Popen]:
+def start_node(folder: Path, slots: int = 2, username: str = "", password: str = "") -> tuple[str, subprocess.Popen]:
     from crawler.node import scrapyd_binary, write_node_config
 
     folder = Path(folder).resolve()
     port = _free_port()
-    write_node_config(folder, port=port, slots=slots, poll=0.3)
+    write_node_config(folder, port=port, slots=slots, poll=0.3, username=username, password=password)
     log = open(folder / "scrapyd.log", "ab")
     proc = subprocess.Popen([str(scrapyd_binary())], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "NOK_WORK_DIR": str(folder / "work")}, start_new_session=True)
@@ -43,6 +44,9 @@ def start_node(folder: Path, slots: int = 2) -> tuple[str, subprocess.Popen]:
             with urlopen(url + "/daemonstatus.json", timeout=2) as r:
                 if json.loads(r.read())["status"] == "ok":
                     return url, proc
+        except HTTPError as exc:
+            if exc.code == 401:                     # up, and asking for the credentials it was given
+                return url, proc
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -123,3 +123,20 @@ def test_a_node_dying_mid_run_loses_no_site_and_doubles_none(pg_server, sites20,
         assert "результатов 12 из 12" in stderr
     finally:
         stop_nodes(where)
+
+
+def test_node_with_basic_auth(pg_server, sites20, tmp_path):
+    from scrapydserver import start_node
+    url, _ = start_node(tmp_path / "node", slots=1, username="nok", password="s3cret")
+    try:
+        registry = _registry(tmp_path / "reg.csv", {0: sites20[0]})
+        db = create_database(pg_server, f"dist_auth_{os.getpid()}")
+        args = ["run", str(registry), "--db", db, "--out", str(tmp_path / "out"), *FAST]
+        refused = run_cli([*args, "--nodes", url], timeout=120)
+        assert refused.code == 2 and "узел Scrapyd" in refused.stderr and "Unauthorized" in refused.stderr
+        host = url.removeprefix("http://")
+        spread = run_cli([*args, "--nodes", f"http://nok:s3cret@{host}"], timeout=300)
+        assert spread.code == 0 and "результатов 1 из 1" in spread.stderr, spread.stderr
+        assert "s3cret" not in spread.stderr
+    finally:
+        stop_node(tmp_path / "node")
