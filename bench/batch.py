@@ -135,8 +135,12 @@ class BatchRun:
             for s in self.sites:
                 w.writerow([f"Бенчмарк: {s.name}", s.url])
 
+    def keep_pids(self) -> set[int]:
+        """Children of this script that are servers, not orphans of the run: never measured as such nor killed."""
+        return {self.nginx.proc.pid if self.nginx.proc else -1}
+
     def _orphans(self, parent: dict[int, int]) -> list[int]:
-        me, skip = os.getpid(), {self.proc.pid, self.nginx.proc.pid if self.nginx.proc else -1}
+        me, skip = os.getpid(), {self.proc.pid, *self.keep_pids()}
         found = []
         for pid, ppid in parent.items():
             if ppid == me and pid not in skip:
@@ -178,7 +182,7 @@ class BatchRun:
         """Processes of ours still alive once the runner exited (orphans re-parented to us): record and kill."""
         parent = _proc_parents()
         me = os.getpid()
-        skip = {self.nginx.proc.pid if self.nginx.proc else -1}
+        skip = self.keep_pids()
         for pid in sorted(_proc_tree([p for p, pp in parent.items() if pp == me and p not in skip], parent)):
             if _state(pid) not in ("", "Z"):
                 self.leftovers.append(f"{pid} {_comm(pid)}")

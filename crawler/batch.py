@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -49,6 +50,17 @@ def is_finished(folder: Path) -> bool:
     from reports.manifest import verify
 
     return (folder / "report.json").exists() and (folder / "manifest.json").exists() and not verify(folder)
+
+
+def work_entries(run_dir: Path, key: str) -> list[Path]:
+    """A site's work folders and files (`<key>.<attempt>`, `<key>.<attempt>.previous.json`), newest first;
+    matched exactly, so «a.ru» never takes «a.ru.example»'s."""
+    work = Path(run_dir) / WORK
+    if not work.is_dir():
+        return []
+    pattern = re.compile(re.escape(key) + r"\.\d+(\.previous\.json)?")
+    return sorted((p for p in work.iterdir() if pattern.fullmatch(p.name)),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
 
 
 @dataclass
@@ -101,9 +113,7 @@ class Batch:
     # -- one site ------------------------------------------------------------------------------------------
     def _ready_work(self, key: str) -> Path | None:
         """A finished audit of this site left by a run that could not file it (database outage)."""
-        work = self.run_dir / WORK
-        candidates = sorted(work.glob(f"{key}.*"), key=lambda p: p.stat().st_mtime, reverse=True) if work.is_dir() else []
-        return next((p for p in candidates if p.is_dir() and is_finished(p)), None)
+        return next((p for p in work_entries(self.run_dir, key) if p.is_dir() and is_finished(p)), None)
 
     def _audit(self, claim: queue.Claim) -> tuple[Path, str, str]:
         """Run the check of one site; (work folder, outcome, note)."""
@@ -147,7 +157,7 @@ class Batch:
             final = self.run_dir / claim.key
             shutil.rmtree(final, ignore_errors=True)
             work.replace(final)
-            for extra in (self.run_dir / WORK).glob(f"{claim.key}.*"):
+            for extra in work_entries(self.run_dir, claim.key):
                 shutil.rmtree(extra, ignore_errors=True) if extra.is_dir() else extra.unlink(missing_ok=True)
         else:
             def mark():

@@ -103,6 +103,10 @@ class Dispatcher:
             self._fill()
             if time.monotonic() - self.last_release > RELEASE_STALE_EVERY:
                 self.last_release = time.monotonic()
+                # Jobs still queued on a live node have not started their own heartbeat yet.
+                for node in self.nodes:
+                    for _claim, worker in ([] if node.dead else node.jobs.values()):
+                        queue.heartbeat(self.store, worker)
                 if queue.release_stale(self.store, self.run_id):
                     self.log("  сайты прерванного прежнего запуска возвращены в очередь")
             p = queue.progress(self.store, self.run_id)

@@ -140,3 +140,22 @@ def test_node_with_basic_auth(pg_server, sites20, tmp_path):
         assert "s3cret" not in spread.stderr
     finally:
         stop_node(tmp_path / "node")
+
+
+def test_dispatcher_killed_and_resumed(pg_server, nodes, sites20, tmp_path):
+    """The dispatcher dies (SIGKILL); jobs already on the nodes still file their results, and
+    `run --resume --nodes` finishes the rest: every site exactly once."""
+    registry = _registry(tmp_path / "reg.csv", dict(list(sites20.items())[:10]))
+    db = create_database(pg_server, f"dist_resume_{os.getpid()}")
+    args = ["--db", db, "--out", str(tmp_path / "out"), "--nodes", nodes, "--node-slots", "1"]
+    proc = subprocess.Popen([*NOK_AUDIT, "run", str(registry), *args, *FAST], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
+    deadline = time.monotonic() + 300
+    while len(_findings(db)) < 2:
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.3)
+    proc.kill()
+    proc.wait()
+    resumed = run_cli(["run", "--resume", *args], timeout=600)
+    assert resumed.code == 0, resumed.stderr
+    assert len(_findings(db)) == 10 and "результатов 10 из 10" in resumed.stderr

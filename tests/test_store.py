@@ -344,3 +344,12 @@ def test_full_disk_under_the_store_loses_nothing(fleet, small_disk, tmp_path):
         if key in stored:
             assert _home_hits(server) == hits[n]
     assert "результат прежнего запуска занесён в базу" in resumed.stderr
+
+
+def test_work_folders_are_matched_by_exact_site_key(tmp_path):
+    from crawler.batch import WORK, work_entries
+    work = tmp_path / WORK
+    for name in ("a.ru.1", "a.ru.2", "a.ru.2.previous.json", "a.ru.example.1", "a.rux.1", "xa.ru.1"):
+        (work / name).mkdir(parents=True) if not name.endswith(".json") else (work / name).write_text("{}")
+    assert sorted(p.name for p in work_entries(tmp_path, "a.ru")) == ["a.ru.1", "a.ru.2", "a.ru.2.previous.json"]
+    assert [p.name for p in work_entries(tmp_path, "a.ru.example")] == ["a.ru.example.1"]
