@@ -82,7 +82,7 @@ class Node:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, run_id: int, nodes: list[Node], node_db: str, *, poll: float = 1.0,
+    def __init__(self, store: Store, run_id: int, nodes: list[Node], node_db: str, *, poll: float = 0.5,
                  dead_after: float = 20.0, log=None):
         self.store, self.run_id, self.nodes, self.node_db = store, run_id, nodes, node_db
         self.poll, self.dead_after = poll, dead_after

@@ -31,7 +31,7 @@ WantedBy=multi-user.target
 
 
 def node_files(folder: Path, *, port: int = 6800, bind: str = "127.0.0.1", slots: int = 2, username: str = "",
-               password: str = "", poll: float = 1.0) -> dict[str, str]:
+               password: str = "", poll: float = 0.5) -> dict[str, str]:
     folder = Path(folder).resolve()
     scrapyd = f"""# Scrapyd worker node for nok-audit (written by nok-audit node-config).
 # Never expose this API to the internet: bind to a private address and firewall the port to the dispatcher.
