@@ -158,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="хранить только N последних завершённых прогонов (старые удаляются из базы и с диска)")
     run.add_argument("--sheet", default=None, help="лист XLSX с реестром (по умолчанию первый)")
     run.add_argument("--check-registry", action="store_true", help="только проверить реестр, сайты не загружать")
+    run.add_argument("--in-process", action="store_true",
+                     help="проверять --jobs сайтов одновременно в одном рабочем процессе (быстрее: Python и Scrapy "
+                          "загружаются один раз, а не для каждого сайта)")
+    run.add_argument("--max-sites-per-process", type=int, default=200, metavar="N",
+                     help="с --in-process: рабочий процесс заменяется новым после N сайтов (по умолчанию 200)")
     nodes = run.add_argument_group("распределённый прогон на узлах Scrapyd (база — PostgreSQL)")
     nodes.add_argument("--nodes", default=None, metavar="URL,…",
                        help="узлы Scrapyd, например http://w1:6800,http://user:pass@w2:6800")

@@ -8,6 +8,7 @@ evidence pack as filed in the store — with the batch summary in `OUT/run-<id>/
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -71,6 +72,9 @@ def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> in
         if nodes is not None:
             _run_on_nodes(store, args, nodes, run_id)
             return _finish(store, args, run_id, run_dir)
+        if args.in_process:
+            _run_in_process(store, args, run_id, run_dir)
+            return _finish(store, args, run_id, run_dir)
         display = display_for_terminal()
         try:
             state = Batch(store, run_id, run_dir, check_args, args.jobs, args.site_time_limit).run(display)
@@ -121,6 +125,61 @@ def _check_nodes(store: Store, args, nodes) -> None:
         Dispatcher(store, 0, nodes, "").check_nodes()
     except NodeError as exc:
         raise BadInput(f"узел Scrapyd: {exc}") from None
+
+
+def _run_in_process(store: Store, args, run_id: int, run_dir: Path) -> None:
+    """Sites audited by worker processes that each run up to --jobs sites at once (crawler/worker.py); a
+    worker is replaced when it ends (after --max-sites-per-process sites, or after a site overran its limit)."""
+    import subprocess
+    import time
+
+    from crawler.batch import BatchState, _die_with_parent, display_for_terminal
+    from crawler.worker import EXIT_STORE
+
+    jobs_dir = run_dir / ".jobs"
+    command = [sys.executable, "-m", "crawler.worker", "--db", store.url, "--run", str(run_id), "--jobs",
+               str(args.jobs), "--max-sites", str(args.max_sites_per_process),
+               "--site-time-limit", str(args.site_time_limit)]
+    env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir)}
+    p = queue.progress(store, run_id)
+    state = BatchState(total=p.total, done_before=p.done)
+    display = display_for_terminal()
+    seen = {row[0] for row in queue.finished_sites(store, run_id, None)}
+    since = None
+    proc = None
+    try:
+        with open(run_dir / "worker.log", "ab") as log:
+            while True:
+                if proc is not None and proc.poll() is not None:
+                    if proc.returncode == EXIT_STORE:
+                        raise StoreError("база недоступна из рабочего процесса (подробности в "
+                                         f"{run_dir / 'worker.log'}); продолжите с --resume")
+                    queue.release_stale(store, run_id)            # the sites the ended worker left unfinished
+                    proc = None
+                p = queue.progress(store, run_id)
+                if proc is None:
+                    if p.pending == 0 and p.running == 0:
+                        break
+                    if p.pending:
+                        proc = subprocess.Popen(command, stdout=log, stderr=log, env=env,
+                                                preexec_fn=_die_with_parent)
+                with state.lock:
+                    for site_id, name, url, outcome, note, at in queue.finished_sites(store, run_id, since):
+                        since = at
+                        if site_id in seen:
+                            continue
+                        seen.add(site_id)
+                        state.done += 1
+                        state.failed += outcome in queue.RETRIED_ON_RESUME
+                        state.lines.append(f"{name} ({url}): {note}")
+                    state.running = {key: jobs_dir / f"run-{run_id}" / f"{key}.{attempt}"
+                                     for key, attempt in queue.running_sites(store, run_id)}
+                display.update(state)
+                time.sleep(0.5)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        display.close()
 
 
 def _run_on_nodes(store: Store, args, nodes, run_id: int) -> None:

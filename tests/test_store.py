@@ -353,3 +353,57 @@ def test_work_folders_are_matched_by_exact_site_key(tmp_path):
         (work / name).mkdir(parents=True) if not name.endswith(".json") else (work / name).write_text("{}")
     assert sorted(p.name for p in work_entries(tmp_path, "a.ru")) == ["a.ru.1", "a.ru.2", "a.ru.2.previous.json"]
     assert [p.name for p in work_entries(tmp_path, "a.ru.example")] == ["a.ru.example.1"]
+
+
+def _statuses(url) -> dict[str, dict[str, str]]:
+    from sqlalchemy import select
+
+    from crawler.store.schema import Finding, Organisation, Result
+    store = _store(url)
+    try:
+        with store.session() as s:
+            out: dict[str, dict[str, str]] = {}
+            for key, item, status in s.execute(select(Organisation.key, Finding.item_id, Finding.status)
+                                               .join(Result, Result.org_id == Organisation.id)
+                                               .join(Finding, Finding.result_id == Result.id)):
+                out.setdefault(key, {})[item] = status
+            return out
+    finally:
+        store.close()
+
+
+def test_in_process_run_survives_sigkill_and_matches_process_per_site(db_url, fleet, tmp_path):
+    """--in-process: one worker process audits --jobs sites at once. Killed mid-run and resumed, every site
+    has one result, and the findings are those of the one-process-per-site run."""
+    registry = _registry(tmp_path / "reg.csv", fleet)
+    out = tmp_path / "out"
+    proc = _start_run(["run", str(registry), "--db", db_url, "--out", str(out), *RUN_FAST, "--in-process",
+                       "--max-sites-per-process", "5"])
+    _wait(lambda: _done_sites(db_url) >= 3)
+    proc.send_signal(signal.SIGKILL)                # its worker process dies with it (PR_SET_PDEATHSIG)
+    proc.wait(timeout=30)
+    resumed = run_cli(["run", "--resume", "--db", db_url, "--out", str(out), "--jobs", "2", "--in-process"], out,
+                      timeout=300)
+    assert resumed.code == 0, resumed.stderr
+    keys = [k for _, k in _results(db_url)]
+    assert len(keys) == FLEET and len(set(keys)) == FLEET
+    assert run_cli(["verify", str(out / "run-1" / keys[0])], out).code == 0
+
+    separate = f"sqlite:///{tmp_path / 'per-site.db'}"
+    assert run_cli(["run", str(registry), "--db", separate, "--out", str(tmp_path / "per-site"), *RUN_FAST],
+                   timeout=300).code == 0
+    assert _statuses(db_url) == _statuses(separate)
+
+
+def test_in_process_site_over_its_time_limit_is_dropped_and_the_rest_goes_on(sites, fleet, tmp_path):
+    """kcson_broken keeps a page that answers after 20 s: with --site-time-limit 4 its worker process is
+    replaced, the site is marked without result (retried by --resume), the other sites are audited."""
+    registry = _registry(tmp_path / "reg.csv", {0: fleet[0], 1: fleet[1]},
+                         f"Сломанный;{sites['kcson_broken'].base_url}/;\n")
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    result = run_cli(["run", str(registry), "--db", db, "--out", str(tmp_path / "out"), *RUN_FAST, "--in-process",
+                      "--site-time-limit", "4"], tmp_path, timeout=300)
+    assert result.code == 0, result.stderr
+    assert "не уложился в предел 4 с" in result.stderr
+    assert "результатов 2 из 3; без результата (предел времени или ошибка): 1" in result.stderr
+    assert len(_results(db)) == 2

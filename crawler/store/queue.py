@@ -237,6 +237,26 @@ def sites_of(store: Store, run_id: int) -> list[tuple[RunSite, Organisation]]:
                                            .where(RunSite.run_id == run_id).order_by(RunSite.row, RunSite.id))]
 
 
+def finished_sites(store: Store, run_id: int, since: datetime | None) -> list[tuple[int, str, str, str, str, datetime]]:
+    """(site id, name, url, outcome, note, finished at) of the run's sites done at or after `since`, oldest
+    first — the progress lines of sites finished by other processes."""
+    with store.session() as s:
+        q = (select(RunSite.id, Organisation.name, Organisation.url, RunSite.outcome, RunSite.note, RunSite.finished_at)
+             .join(Organisation, Organisation.id == RunSite.org_id)
+             .where(RunSite.run_id == run_id, RunSite.status == DONE).order_by(RunSite.finished_at))
+        if since is not None:
+            q = q.where(RunSite.finished_at >= since)
+        return [tuple(r) for r in s.execute(q)]
+
+
+def running_sites(store: Store, run_id: int) -> list[tuple[str, int]]:
+    """(site key, attempt) of the run's sites being audited."""
+    with store.session() as s:
+        return [tuple(r) for r in s.execute(select(Organisation.key, RunSite.attempts)
+                                           .join(Organisation, Organisation.id == RunSite.org_id)
+                                           .where(RunSite.run_id == run_id, RunSite.status == RUNNING))]
+
+
 def previous_result_id(store: Store, org_id: int, before_run: int) -> int | None:
     """The newest result of the organisation in an earlier audit run (for «изменения с прошлой проверки»)."""
     with store.session() as s:
