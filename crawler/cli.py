@@ -171,10 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="адрес базы, как его видят узлы (по умолчанию тот же, что --db)")
     nodes.add_argument("--node-dead-after", type=float, default=60.0, metavar="S",
                        help="узел, не отвечающий столько секунд, считается выбывшим (по умолчанию 60)")
+    passed = run.add_argument_group("параметры проверки каждого сайта (как у nok-audit check, см. check --help)")
     for name in _PASS_THROUGH:
-        run.add_argument("--" + name.replace("_", "-"), default=None)
+        passed.add_argument("--" + name.replace("_", "-"), default=None, metavar="…")
     for name in _PASS_FLAGS:
-        run.add_argument("--" + name.replace("_", "-"), action="store_true")
+        passed.add_argument("--" + name.replace("_", "-"), action="store_true")
 
     rescore = sub.add_parser("rescore", help="пересчитать сохранённый прогон с другим чек-листом или методикой "
                              "(сайты не загружаются)")

@@ -51,6 +51,8 @@ def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> in
 
     if args.jobs < 1 or args.site_time_limit <= 0:
         raise BadInput("--jobs и --site-time-limit должны быть положительными")
+    if args.max_sites_per_process < 1:
+        raise BadInput("--max-sites-per-process должно быть положительным")
     if args.keep is not None and args.keep < 1:
         raise BadInput("--keep должно быть не меньше 1")
     if not args.registry and args.resume is None:
