@@ -2,21 +2,24 @@
 50 pages on this machine, without and with the browser stage; memory must not grow with the number of sites».
 
     .venv/bin/python bench/batch.py [--sites 100] [--pages 50] [--seed 1] [--jobs 2] [--concurrency 8]
-                                    [--browser-sites N] [--only plain|browser] [--no-write]
+                                    [--browser-sites N] [--batches plain,browser] [--name batch] [--no-write]
+    .venv/bin/python bench/batch.py --batches plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip --name inprocess
 
 1. generates (or reuses) the corpus of bench/run.py (bench/gen_corpus.py, in bench/work/corpus/) and serves it
    with nginx on loopback, one address per site (bench/run.py's Nginx: always stopped at the end);
-2. writes a registry CSV (`Наименование;Сайт`, one row per site) and runs, each time into a fresh store
-   (bench/work/batch/<batch>/nok-audit.db, SQLite):
+2. writes a registry CSV (`Наименование;Сайт`, one row per site) and runs each batch of --batches, each time
+   into a fresh store (bench/work/batch/<batch>/nok-audit.db, SQLite):
      plain    nok-audit run REGISTRY --out DIR --jobs 2 --delay 0 --concurrency 8 --no-browser --render never
      browser  nok-audit run REGISTRY --out DIR --jobs 2 --delay 0 --concurrency 8 --offline   (first N sites)
-   i.e. the politeness settings of bench/run.py's runners (c) and (d);
-3. every 0.5 s samples the PSS of the whole process tree (the runner, its `check` processes, Chromium and any
-   helper that outlives its parent: this script is a child subreaper, so orphans stay in the tree) and reads
-   the number of finished sites from the store (run_sites.status = 'done', read-only);
-4. records wall time, sites/hour, pages/s, peak PSS, peak PSS in each decile of finished sites (memory must
-   not grow with the number of sites), store size per site and the run folder's size on disk;
-5. writes bench/results/<YYYY-MM-DD>-batch.md and .json.
+   i.e. the politeness settings of bench/run.py's runners (c) and (d); a batch STAGE:ip adds --in-process
+   (worker processes that each audit --jobs sites at once), :jN sets --jobs N, :mN --max-sites-per-process N;
+3. every 0.5 s samples the PSS of the whole process tree (the runner, its `check` or worker processes, Chromium
+   and any helper that outlives its parent: this script is a child subreaper, so orphans stay in the tree), the
+   PSS of the runner's largest child alone, and reads the number of finished sites from the store
+   (run_sites.status = 'done', read-only);
+4. records wall time, sites/hour, pages/s, CPU s/site, peak PSS, peak PSS in each decile of finished sites
+   (memory must not grow with the number of sites), store size per site and the run folder's size on disk;
+5. writes bench/results/<YYYY-MM-DD>-<--name, default batch>.md and .json.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -43,10 +47,67 @@ from run import (PY, REPO, RESULTS, WORK, BenchError, Nginx, Site, _pss_kb, _pro
 
 SAMPLE_EVERY = 0.5
 PR_SET_CHILD_SUBREAPER = 36
-BATCHES = {
-    "plain": ("nok-audit run, no browser", ["--no-browser", "--render", "never"]),
-    "browser": ("nok-audit run, with the browser stage", ["--offline"]),
-}
+STAGES = {"plain": ["--no-browser", "--render", "never"], "browser": ["--offline"]}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch of the plan, written STAGE[:ip][:jN][:mN] (see --batches): STAGE plain (no browser) or browser
+    (--offline); ip = --in-process (worker processes instead of one `check` process per site); jN = --jobs N
+    (default: --jobs); mN = --max-sites-per-process N (with ip; default: nok-audit's, 200)."""
+    key: str
+    stage: str
+    in_process: bool = False
+    jobs: int = 2
+    max_sites: int | None = None
+
+    @classmethod
+    def parse(cls, spec: str, default_jobs: int) -> "Batch":
+        stage, *opts = spec.strip().split(":")
+        if stage not in STAGES:
+            raise ValueError(f"{spec!r}: the stage must be one of {', '.join(STAGES)}")
+        in_process, jobs, max_sites = False, default_jobs, None
+        for o in opts:
+            if o == "ip":
+                in_process = True
+            elif o[:1] in ("j", "m") and o[1:].isdigit() and int(o[1:]) > 0:
+                if o[0] == "j":
+                    jobs = int(o[1:])
+                else:
+                    max_sites = int(o[1:])
+            else:
+                raise ValueError(f"{spec!r}: unknown option {o!r} (ip, jN, mN)")
+        if max_sites is not None and not in_process:
+            raise ValueError(f"{spec!r}: mN (--max-sites-per-process) needs ip (--in-process)")
+        return cls(spec.strip(), stage, in_process, jobs, max_sites)
+
+    @property
+    def browser(self) -> bool:
+        return self.stage == "browser"
+
+    @property
+    def slug(self) -> str:
+        return self.key.replace(":", "-")
+
+    @property
+    def title(self) -> str:
+        how = (f"--in-process --jobs {self.jobs}" + (f" --max-sites-per-process {self.max_sites}" if self.max_sites else "")
+               if self.in_process else f"--jobs {self.jobs}")
+        return f"nok-audit run {how}, " + ("with the browser stage" if self.browser else "no browser")
+
+    @property
+    def describe(self) -> str:
+        if not self.in_process:
+            return f"{self.jobs} sites at a time, one `nok-audit check` process per site"
+        limit = self.max_sites or 200
+        return (f"worker processes (python -m crawler.worker) each auditing {self.jobs} sites at a time in one "
+                f"Scrapy reactor, replaced after {limit} sites" + (" (nok-audit's default)" if not self.max_sites else ""))
+
+    def extra_args(self) -> list[str]:
+        extra = ["--in-process"] if self.in_process else []
+        if self.max_sites:
+            extra += ["--max-sites-per-process", str(self.max_sites)]
+        return extra + STAGES[self.stage]
 
 
 def become_subreaper() -> bool:
@@ -108,21 +169,24 @@ def sites_done(db: Path) -> tuple[int, int] | None:
 class BatchRun:
     """One `nok-audit run` over a registry, with the process tree's PSS sampled every 0.5 s."""
 
-    def __init__(self, key: str, nok: str, sites: list[Site], out: Path, args, nginx: Nginx):
-        self.key = key
-        self.title, extra = BATCHES[key]
+    def __init__(self, spec: Batch, nok: str, sites: list[Site], out: Path, args, nginx: Nginx):
+        self.spec = spec
+        self.key = spec.key
+        self.title = spec.title
         self.sites = sites
         self.out = out
         self.nginx = nginx
-        self.registry = out.parent / f"{key}-registry.csv"
+        self.registry = out.parent / f"{spec.slug}-registry.csv"
         self.db = out / "nok-audit.db"
-        self.cmd = [nok, "run", str(self.registry), "--out", str(out), "--jobs", str(args.jobs),
+        self.cmd = [nok, "run", str(self.registry), "--out", str(out), "--jobs", str(spec.jobs),
                     "--site-time-limit", f"{args.site_time_limit:g}",
-                    "--delay", "0", "--concurrency", str(args.concurrency), *extra]
+                    "--delay", "0", "--concurrency", str(args.concurrency), *spec.extra_args()]
         if args.pages + 50 > 300:                       # nok-audit's default limit is 300 pages per site
             self.cmd += ["--max-pages", str(args.pages + 50)]
         self.proc: subprocess.Popen | None = None
-        self.samples: list[tuple[float, int, int, int, int, int]] = []   # t, done, tree kB, runner kB, procs, chromium
+        # t, done, tree kB, runner kB, procs, chromium, largest child of the runner kB (a check process or a worker)
+        self.samples: list[tuple[float, int, int, int, int, int, int]] = []
+        self.children_seen: set[int] = set()       # the runner's children: check processes or worker processes
         self.orphans_seen: set[int] = set()
         self.orphans_cpu = 0.0                     # user+sys of orphans reaped by this script
         self.leftovers: list[str] = []
@@ -165,9 +229,13 @@ class BatchRun:
         tree = _proc_tree([self.proc.pid, *orphans], parent)
         total = sum(_pss_kb(p) for p in tree)
         chromium = sum(1 for p in tree if "chrom" in _comm(p).lower())
+        children = [p for p, pp in parent.items() if pp == self.proc.pid]
+        self.children_seen.update(children)
+        child = max((_pss_kb(p) for p in children), default=0)
         d = sites_done(self.db)
         done = d[0] if d else 0
-        self.samples.append((round(time.perf_counter() - t0, 2), done, total, _pss_kb(self.proc.pid), len(tree), chromium))
+        self.samples.append((round(time.perf_counter() - t0, 2), done, total, _pss_kb(self.proc.pid), len(tree), chromium,
+                             child))
 
     def _sampler(self, t0: float, stop: threading.Event) -> None:
         while True:
@@ -209,7 +277,7 @@ class BatchRun:
         self.out.mkdir(parents=True)
         self.write_registry()
         env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
-        log_path = self.out.parent / f"{self.key}.log"
+        log_path = self.out.parent / f"{self.spec.slug}.log"
         cpu0, sys0, own0 = self.nginx.cpu_seconds(), system_busy_cpu(), own_cpu()
         stop = threading.Event()
         with open(log_path, "wb") as log:
@@ -290,6 +358,7 @@ class BatchRun:
                 "peak_tree_pss_mb": mb(max(s[2] for s in ss)) if ss else None,
                 "median_tree_pss_mb": mb(sorted(s[2] for s in ss)[len(ss) // 2]) if ss else None,
                 "peak_runner_pss_mb": mb(max(s[3] for s in ss)) if ss else None,
+                "peak_child_pss_mb": mb(max(s[6] for s in ss)) if ss else None,
                 "max_processes": max(s[4] for s in ss) if ss else None}
 
     def summarize(self, wall: float, cpu: float, nginx_cpu: float, others: float, log_path: Path) -> dict:
@@ -313,21 +382,26 @@ class BatchRun:
         t_all_done = next((s[0] for s in self.samples if s[1] >= n), None)
         ncpu = len(os.sched_getaffinity(0))
         out = {
-            "key": self.key, "title": self.title,
+            "key": self.key, "title": self.title, "in_process": self.spec.in_process, "browser": self.spec.browser,
+            "jobs": self.spec.jobs, "max_sites_per_process": self.spec.max_sites, "describe": self.spec.describe,
             "command": " ".join(self.cmd).replace(str(REPO) + "/", ""),
             "sites": n, "pages": pages, "documents": docs,
             "expected_pages": sum(s.pages for s in self.sites), "expected_documents": sum(s.documents for s in self.sites),
             "wall_s": round(wall, 2), "sites_per_hour": round(3600 * n / wall), "s_per_site": round(wall / n, 2),
             "pages_per_s": round(pages / wall, 1),
             "summary_phase_s": round(wall - t_all_done, 1) if t_all_done is not None else None,
-            "cpu_s": round(cpu, 1), "orphans_cpu_s": round(self.orphans_cpu, 1), "nginx_cpu_s": round(nginx_cpu, 2), "other_cpu_s": round(others, 1),
+            "cpu_s": round(cpu, 1), "cpu_s_per_site": round((cpu + self.orphans_cpu) / n, 2), "orphans_cpu_s": round(self.orphans_cpu, 1), "nginx_cpu_s": round(nginx_cpu, 2), "other_cpu_s": round(others, 1),
             "peak_tree_pss_mb": round(max((s[2] for s in self.samples), default=0) / 1024, 1),
             "peak_runner_pss_mb": round(max((s[3] for s in self.samples), default=0) / 1024, 1),
+            "peak_child_pss_mb": round(max((s[6] for s in self.samples), default=0) / 1024, 1),
+            "runner_children": len(self.children_seen),
             "max_processes": max((s[4] for s in self.samples), default=0),
             "max_chromium_processes": max((s[5] for s in self.samples), default=0),
             "first_10pct_peak_pss_mb": full[0]["peak_tree_pss_mb"] if full else None,
             "last_10pct_peak_pss_mb": full[-1]["peak_tree_pss_mb"] if full else None,
             "first_10pct_runner_pss_mb": full[0]["peak_runner_pss_mb"] if full else None,
+            "first_10pct_child_pss_mb": full[0]["peak_child_pss_mb"] if full else None,
+            "last_10pct_child_pss_mb": full[-1]["peak_child_pss_mb"] if full else None,
             "last_10pct_runner_pss_mb": full[-1]["peak_runner_pss_mb"] if full else None,
             "deciles": dec,
             "store": {**size, "bytes_per_site": round(store_bytes / n), **st},
@@ -337,7 +411,8 @@ class BatchRun:
             "orphans_seen": len(self.orphans_seen), "leftover_processes": self.leftovers,
             "log": str(log_path.relative_to(REPO)) if log_path.is_relative_to(REPO) else str(log_path),
             "warnings": [],
-            "samples_columns": ["t_s", "sites_done", "tree_pss_kb", "runner_pss_kb", "processes", "chromium"],
+            "samples_columns": ["t_s", "sites_done", "tree_pss_kb", "runner_pss_kb", "processes", "chromium",
+                                "largest_runner_child_pss_kb"],
             "samples": self.samples,
         }
         w = out["warnings"]
@@ -349,7 +424,7 @@ class BatchRun:
             w.append(f"other processes on this machine used {others:.0f} CPU s during this batch "
                      f"({100 * others / (wall * ncpu):.0f} % of the machine): the timings are disturbed"
                      + (" (with the browser this also holds Chromium helpers that nok-audit does not wait for)"
-                        if self.key == "browser" else ""))
+                        if self.spec.browser else ""))
         if self.leftovers:
             w.append(f"processes left running after nok-audit run exited (killed): {', '.join(self.leftovers[:5])}")
         return out
@@ -371,7 +446,7 @@ def dump_json(res: dict) -> str:
 
 def render_batch_md(res: dict) -> str:
     p, c, m, v = res["params"], res["corpus"], res["env"]["machine"], res["env"]["versions"]
-    L = [f"# nok-audit batch benchmark — {res['date']}", "",
+    L = [f"# nok-audit batch benchmark{' (' + res['name'] + ')' if res.get('name', 'batch') != 'batch' else ''} — {res['date']}", "",
          f"Command: `{res['command']}`  ", f"Run at {res['started_at']}, total time {res['total_s']:.0f} s.", "",
          "## Corpus and machine", "",
          f"- corpus: {p['sites']} sites × {p['pages']} pages, seed {p['seed']} (bench/gen_corpus.py v"
@@ -379,7 +454,9 @@ def render_batch_md(res: dict) -> str:
          f"{c['total_documents']} documents ({c['doc_bytes'] / 1e6:.1f} MB); {len(c['windows_1251_sites'])} sites in windows-1251",
          f"- served by nginx (1 worker) on 127.0.1.1–{res['sites'][-1]['ip']}:{res['port']}, same machine; "
          f"registry CSV `Наименование;Сайт`, one row per site; store: SQLite file in the run's --out folder",
-         f"- `nok-audit run --jobs {p['jobs']}`: {p['jobs']} sites at a time, one `nok-audit check` process per site",
+         *([f"- `nok-audit run --jobs {p['jobs']}`: {p['jobs']} sites at a time, one `nok-audit check` process per site"]
+           if not any("describe" in b for b in res["batches"]) else
+           [f"- {b['key']}: {b['describe']}" for b in res["batches"]]),
          f"- machine: {m.get('nproc')} CPUs ({m.get('cpu_model', '?')}), {m.get('ram_gib', '?')} GiB RAM; {m.get('platform')}; "
          f"load average at start {', '.join(f'{x:.2f}' for x in m.get('loadavg_at_start', ()))}",
          f"- versions: Python {v.get('python')}, Scrapy {v.get('scrapy')}, nok-audit {v.get('nok-audit')}; {v.get('nginx')}",
@@ -387,13 +464,16 @@ def render_batch_md(res: dict) -> str:
          + (f" with uncommitted changes in {', '.join(res['env']['git']['modified_files'])}"
             if res['env']['git'].get('modified_files') else ""),
          "", "## Batch: wall time, throughput, memory, store", "",
-         "| batch | sites | pages | docs | wall s | sites/hour | s/site | pages/s | peak PSS tree MB | peak PSS runner MB "
-         "| store bytes/site | run folder MB on disk | others' CPU s |",
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+         "| batch | sites | pages | docs | wall s | sites/hour | s/site | pages/s | CPU s/site | peak PSS tree MB "
+         "| peak PSS runner MB | peak PSS largest child MB | children | store bytes/site | run folder MB on disk "
+         "| others' CPU s |",
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for b in res["batches"]:
+        cpu_site = b.get("cpu_s_per_site", round((b["cpu_s"] + b.get("orphans_cpu_s", 0)) / b["sites"], 2))
         L.append(f"| {b['title']} | {b['sites']} | {b['pages']} | {b['documents']} | {fmt(b['wall_s'], 1)} | "
-                 f"{fmt(b['sites_per_hour'])} | {fmt(b['s_per_site'], 2)} | {fmt(b['pages_per_s'])} | "
+                 f"{fmt(b['sites_per_hour'])} | {fmt(b['s_per_site'], 2)} | {fmt(b['pages_per_s'])} | {fmt(cpu_site, 2)} | "
                  f"{fmt(b['peak_tree_pss_mb'], 0)} | {fmt(b['peak_runner_pss_mb'], 0)} | "
+                 f"{fmt(b.get('peak_child_pss_mb'), 0)} | {fmt(b.get('runner_children'))} | "
                  f"{fmt(b['store']['bytes_per_site'])} | {fmt(b['run_folder']['disk_bytes'] / 1e6, 1)} | "
                  f"{fmt(b['other_cpu_s'], 0)} |")
     L.append("")
@@ -407,42 +487,51 @@ def render_batch_md(res: dict) -> str:
         for w in b["warnings"]:
             L.append(f"- WARNING ({b['key']}): {w}")
     L += ["", "## Memory by tenth of the batch (does it grow with the number of sites?)", "",
-          "Peak PSS of the whole process tree while the number of finished sites was in each tenth of the batch "
-          "(runner PSS = the `nok-audit run` process alone; s = time the batch took to finish that tenth of its sites).", ""]
+          "Rows: the number of finished sites was in that tenth of the batch. Tree = the whole process tree (runner, "
+          "its check or worker processes, Chromium); largest child = the biggest of the runner's children alone (a "
+          "`nok-audit check` process, or a `crawler.worker` process with --in-process); runner = the `nok-audit run` "
+          "process alone; s = time the batch took to finish that tenth of its sites.", ""]
     keys = [b["key"] for b in res["batches"]]
-    head = "| finished sites |" + "".join(f" {k}: tree peak MB | {k}: tree median MB | {k}: runner MB | {k}: s |"
-                                          for k in keys)
-    L += [head, "|---|" + "---:|---:|---:|---:|" * len(keys)]
     span: dict[tuple[str, str], float | None] = {}
+    by_label: dict[str, dict[str, dict]] = {}
+    order: list[str] = []
+    same_size = len({b["sites"] for b in res["batches"]}) == 1
+    tenth = lambda lbl: (lbl if same_size or "%" not in lbl       # noqa: E731
+                         else lbl.rsplit("(", 1)[1].rstrip(")"))
     for b in res["batches"]:
         ds = b["deciles"]
         for i, d in enumerate(ds):
             end = ds[i + 1]["t_from_s"] if i + 1 < len(ds) else b["wall_s"]
             span[b["key"], d["decile"]] = (round(end - d["t_from_s"], 1)
                                            if end is not None and d["t_from_s"] is not None else None)
-    by_label: dict[str, dict[str, dict]] = {}
-    order: list[str] = []
-    for b in res["batches"]:
-        for d in b["deciles"]:
-            if d["decile"] not in by_label:
-                by_label[d["decile"]] = {}
-                order.append(d["decile"])
-            by_label[d["decile"]][b["key"]] = d
-    for label in order:
-        cells = []
-        for k in keys:
-            d = by_label[label].get(k)
-            cells += [fmt(d and d["peak_tree_pss_mb"], 0), fmt(d and d["median_tree_pss_mb"], 0),
-                      fmt(d and d["peak_runner_pss_mb"], 0), fmt(span.get((k, label)), 1)]
-        L.append(f"| {label} | " + " | ".join(cells) + " |")
+            if tenth(d["decile"]) not in by_label:
+                by_label[tenth(d["decile"])] = {}
+                order.append(tenth(d["decile"]))
+            by_label[tenth(d["decile"])][b["key"]] = d
+    pct = lambda lbl: int(lbl.rsplit("(", 1)[-1].split("–")[0]) if "%" in lbl else 1000   # noqa: E731
+    order.sort(key=pct)
+    tables = [("PSS of the tree, peak / median MB",
+               lambda k, d: f"{fmt(d and d['peak_tree_pss_mb'], 0)} / {fmt(d and d['median_tree_pss_mb'], 0)}"),
+              ("PSS of the largest child / of the runner, peak MB",
+               lambda k, d: f"{fmt(d and d.get('peak_child_pss_mb'), 0)} / {fmt(d and d['peak_runner_pss_mb'], 0)}"),
+              ("seconds to finish the tenth", lambda k, d: fmt(span.get((k, d["decile"])) if d else None, 1))]
+    for caption, cell in tables:
+        L += [f"{caption}:", "", f"| finished {'sites' if same_size else 'share of the sites'} | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+        for label in order:
+            L.append(f"| {label} | " + " | ".join(cell(k, by_label[label].get(k)) for k in keys) + " |")
+        L.append("")
     L.append("")
     for b in res["batches"]:
         f, l = b["first_10pct_peak_pss_mb"], b["last_10pct_peak_pss_mb"]
         fr, lr = b["first_10pct_runner_pss_mb"], b["last_10pct_runner_pss_mb"]
         if f and l:
             summ = b["deciles"][-1]["peak_runner_pss_mb"]
+            fc, lc = b.get("first_10pct_child_pss_mb"), b.get("last_10pct_child_pss_mb")
             L.append(f"- {b['key']}: peak PSS of the tree over the first 10 % of sites {f:.0f} MB, over the last 10 % "
-                     f"{l:.0f} MB ({100 * (l - f) / f:+.0f} %); the runner alone {fr:.0f} → {lr:.0f} MB"
+                     f"{l:.0f} MB ({100 * (l - f) / f:+.0f} %)"
+                     + (f"; the largest child of the runner {fc:.0f} → {lc:.0f} MB ({100 * (lc - fc) / fc:+.0f} %)"
+                        if fc and lc else "")
+                     + f"; the runner alone {fr:.0f} → {lr:.0f} MB"
                      + (f", {summ:.0f} MB while writing the run summary after the last site" if summ else ""))
     L += ["", "## Store and run folder", ""]
     for b in res["batches"]:
@@ -454,10 +543,16 @@ def render_batch_md(res: dict) -> str:
                  f"({r['apparent_bytes'] / 1e6:.1f} MB in {r['files']} files) = {r['disk_bytes_per_site'] / 1024:.0f} KB/site; "
                  f"outcomes {', '.join(f'{k} {n}' for k, n in sorted(s['outcomes'].items()))}; "
                  f"summary written {fmt(b['summary_phase_s'], 1)} s after the last site; at most {b['max_processes']} "
-                 f"processes in the tree ({b['max_chromium_processes']} Chromium), {b['orphans_seen']} orphaned helpers seen")
+                 f"processes in the tree ({b['max_chromium_processes']} Chromium), {b['orphans_seen']} orphaned helpers seen"
+                 + (f"; {b['runner_children']} {'worker' if b.get('in_process') else 'check'} "
+                    f"process{'es' if b['runner_children'] != 1 else ''} started by the runner"
+                    if "runner_children" in b else ""))
     L += ["", "wall = start of `nok-audit run` to its exit (registry load, store creation, all sites, run summary); "
-          "sites/hour = sites / wall; pages/s = HTML pages stored (results.pages) / wall; "
-          "PSS tree = sum of the proportional set sizes of the runner, its check processes and their descendants "
+          "sites/hour = sites / wall; pages/s = HTML pages stored (results.pages) / wall; CPU s/site = user+system "
+          "CPU of the runner and every descendant it or this script reaped (os.wait4; Chromium included) / sites; "
+          "children = processes started by the runner as seen by the 0.5 s sampler (check processes, or worker "
+          "processes with --in-process); "
+          "PSS tree = sum of the proportional set sizes of the runner, its check (or worker) processes and their descendants "
           "(Chromium included; this script is a child subreaper, so helpers orphaned by their parent still count), "
           f"sampled every {SAMPLE_EVERY} s; finished sites read from the store during the run "
           "(run_sites.status = 'done'); store = the SQLite file with its -wal/-shm after `PRAGMA wal_checkpoint(TRUNCATE)`; run folder = OUT/run-1/ "
@@ -474,11 +569,18 @@ def parse_args(argv=None):
     ap.add_argument("--sites", type=int, default=100, help="number of sites (default 100)")
     ap.add_argument("--pages", type=int, default=50, help="HTML pages per site (default 50)")
     ap.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
-    ap.add_argument("--jobs", type=int, default=2, help="nok-audit run --jobs (default 2)")
+    ap.add_argument("--jobs", type=int, default=2, help="nok-audit run --jobs of batches without jN (default 2)")
     ap.add_argument("--concurrency", type=int, default=8, help="requests per site (default 8, as bench/run.py)")
     ap.add_argument("--browser-sites", type=int, default=None,
-                    help="sites of the batch with the browser stage (default: all --sites; 0 = skip it)")
-    ap.add_argument("--only", choices=sorted(BATCHES), default=None, help="run one batch only")
+                    help="sites of the batches with the browser stage (default: all --sites; 0 = skip them)")
+    ap.add_argument("--batches", default="plain,browser",
+                    help="batches to run, in order, comma-separated, each STAGE[:ip][:jN][:mN]: STAGE plain "
+                         "(--no-browser --render never) or browser (--offline); ip = --in-process; jN = --jobs N "
+                         "(default --jobs); mN = --max-sites-per-process N (with ip). Default: plain,browser; e.g. "
+                         "plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip")
+    ap.add_argument("--only", choices=sorted(STAGES), default=None, help="same as --batches STAGE")
+    ap.add_argument("--name", default="batch", help="results file name: bench/results/<date>-NAME.md/.json "
+                                                    "(default batch)")
     ap.add_argument("--site-time-limit", type=float, default=600, help="nok-audit run --site-time-limit, s (default 600)")
     ap.add_argument("--port", type=int, default=0, help="port for every site (default: a free one)")
     ap.add_argument("--regen", action="store_true", help="regenerate the corpus even if it matches")
@@ -488,6 +590,16 @@ def parse_args(argv=None):
     a = ap.parse_args(argv)
     if a.sites < 1 or a.pages < 1 or a.jobs < 1 or a.concurrency < 1:
         ap.error("--sites, --pages, --jobs and --concurrency must be positive")
+    if a.only:
+        a.batches = a.only
+    try:
+        a.plan = [Batch.parse(s, a.jobs) for s in a.batches.split(",") if s.strip()]
+    except ValueError as exc:
+        ap.error(f"--batches: {exc}")
+    if len({b.key for b in a.plan}) != len(a.plan) or not a.plan:
+        ap.error("--batches: one batch at least, each once")
+    if not a.name.replace("-", "").replace("_", "").isalnum():
+        ap.error("--name: letters, digits, - and _")
     if a.browser_sites is None:
         a.browser_sites = a.sites
     if not 0 <= a.browser_sites <= a.sites:
@@ -535,25 +647,26 @@ def main(argv=None) -> int:
     sites = [Site(name=s["name"], ip=site_ip(i), port=port, encoding=s["encoding"], pages=s["pages"],
                   documents=s["documents"]) for i, s in enumerate(manifest["sites"])]
     env = machine_info(nginx, find_tool("wget", ("/usr/bin/wget",)) or "wget")
-    plan = [("plain", sites), ("browser", sites[:args.browser_sites])]
-    plan = [(k, s) for k, s in plan if s and (args.only in (None, k))]
+    plan = [(b, sites[:args.browser_sites] if b.browser else sites) for b in args.plan]
+    plan = [(b, s) for b, s in plan if s]
     notes = []
-    if any(k == "browser" for k, _ in plan) and args.browser_sites < args.sites:
-        notes.append(f"the browser batch ran on the first {args.browser_sites} of the {args.sites} sites (--browser-sites)")
+    if any(b.browser for b, _ in plan) and args.browser_sites < args.sites:
+        notes.append(f"the browser batches ran on the first {args.browser_sites} of the {args.sites} sites (--browser-sites)")
     batches = []
     server = Nginx(nginx, WORK / "corpus", sites, WORK / "nginx")
     current: BatchRun | None = None
     try:
         with server:
             print(f"nginx: {len(sites)} sites on {sites[0].ip}…{sites[-1].ip} port {port}", file=sys.stderr)
-            for key, run_sites in plan:
-                current = BatchRun(key, nok, run_sites, WORK / "batch" / key, args, server)
-                print(f"[{key}] {current.title}: {len(run_sites)} sites, --jobs {args.jobs} …", file=sys.stderr)
+            for spec, run_sites in plan:
+                current = BatchRun(spec, nok, run_sites, WORK / "batch" / spec.slug, args, server)
+                print(f"[{spec.key}] {current.title}: {len(run_sites)} sites …", file=sys.stderr)
                 b = current.run()
                 current = None
                 batches.append(b)
                 print(f"    {b['sites']} sites, {b['pages']} pages in {b['wall_s']:.1f} s: {b['sites_per_hour']} sites/h, "
-                      f"{b['pages_per_s']:.1f} pages/s; peak PSS tree {b['peak_tree_pss_mb']:.0f} MB "
+                      f"{b['pages_per_s']:.1f} pages/s, {b['cpu_s_per_site']:.2f} CPU s/site; "
+                      f"peak PSS tree {b['peak_tree_pss_mb']:.0f} MB, largest child {b['peak_child_pss_mb']:.0f} MB "
                       f"(first 10 % {fmt(b['first_10pct_peak_pss_mb'], 0)}, last 10 % {fmt(b['last_10pct_peak_pss_mb'], 0)}); "
                       f"store {b['store']['bytes_per_site']} B/site", file=sys.stderr)
                 for w in b["warnings"]:
@@ -574,19 +687,19 @@ def main(argv=None) -> int:
         server.stop()
 
     date = dt.date.today().isoformat()
-    a = vars(args)
-    res = {"date": date, "started_at": started_at, "command": command, "total_s": time.perf_counter() - t_start,
+    a = {k: v for k, v in vars(args).items() if k != "plan"}
+    res = {"date": date, "name": args.name, "started_at": started_at, "command": command, "total_s": time.perf_counter() - t_start,
            "params": a, "port": port, "corpus": {k: v for k, v in manifest.items() if k != "sites"},
            "sites": [{"name": s.name, "ip": s.ip, "pages": s.pages, "documents": s.documents} for s in sites],
            "env": env, "notes": notes, "batches": batches}
     md = render_batch_md(res)
     print(md)
-    (WORK / "batch" / "last.json").write_text(dump_json(res), encoding="utf-8")
+    (WORK / "batch" / f"last-{args.name}.json").write_text(dump_json(res), encoding="utf-8")
     if not args.no_write:
         RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{date}-batch.md").write_text(md, encoding="utf-8")
-        (RESULTS / f"{date}-batch.json").write_text(dump_json(res), encoding="utf-8")
-        print(f"written: {(RESULTS / (date + '-batch.md')).relative_to(REPO)} and .json", file=sys.stderr)
+        (RESULTS / f"{date}-{args.name}.md").write_text(md, encoding="utf-8")
+        (RESULTS / f"{date}-{args.name}.json").write_text(dump_json(res), encoding="utf-8")
+        print(f"written: {(RESULTS / f'{date}-{args.name}.md').relative_to(REPO)} and .json", file=sys.stderr)
     return 0
 
 

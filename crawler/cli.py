@@ -31,6 +31,7 @@ still written); 4 evidence pack does not match its manifest (verify: a file miss
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from dataclasses import dataclass
@@ -161,8 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--in-process", action="store_true",
                      help="проверять --jobs сайтов одновременно в одном рабочем процессе (быстрее: Python и Scrapy "
                           "загружаются один раз, а не для каждого сайта)")
-    run.add_argument("--max-sites-per-process", type=int, default=200, metavar="N",
-                     help="с --in-process: рабочий процесс заменяется новым после N сайтов (по умолчанию 200)")
+    run.add_argument("--processes", type=int, default=os.cpu_count() or 1, metavar="N",
+                     help="с --in-process: рабочих процессов (по умолчанию — число ядер); сайтов одновременно — "
+                          "--jobs в каждом")
+    run.add_argument("--max-sites-per-process", type=int, default=100, metavar="N",
+                     help="с --in-process: рабочий процесс заменяется новым после N сайтов (по умолчанию 100)")
     nodes = run.add_argument_group("распределённый прогон на узлах Scrapyd (база — PostgreSQL)")
     nodes.add_argument("--nodes", default=None, metavar="URL,…",
                        help="узлы Scrapyd, например http://w1:6800,http://user:pass@w2:6800")

@@ -11,11 +11,11 @@ import hashlib
 import os
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from crawler.audit import BadInput
-from crawler.store import queue
-from crawler.store import StoreError
+from crawler.store import StoreError, queue
 from crawler.store.db import Store, default_db_url, open_store, safe_url
 
 SUMMARY = "summary"
@@ -51,8 +51,8 @@ def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> in
 
     if args.jobs < 1 or args.site_time_limit <= 0:
         raise BadInput("--jobs и --site-time-limit должны быть положительными")
-    if args.max_sites_per_process < 1:
-        raise BadInput("--max-sites-per-process должно быть положительным")
+    if args.max_sites_per_process < 1 or args.processes < 1:
+        raise BadInput("--max-sites-per-process и --processes должны быть положительными")
     if args.keep is not None and args.keep < 1:
         raise BadInput("--keep должно быть не меньше 1")
     if not args.registry and args.resume is None:
@@ -130,8 +130,9 @@ def _check_nodes(store: Store, args, nodes) -> None:
 
 
 def _run_in_process(store: Store, args, run_id: int, run_dir: Path) -> None:
-    """Sites audited by worker processes that each run up to --jobs sites at once (crawler/worker.py); a
-    worker is replaced when it ends (after --max-sites-per-process sites, or after a site overran its limit)."""
+    """Sites audited by --processes worker processes that each run up to --jobs sites at once
+    (crawler/worker.py); a worker is replaced when it ends (after --max-sites-per-process sites, or after a
+    site overran its limit), its unfinished sites going back to the queue."""
     import subprocess
     import time
 
@@ -148,26 +149,27 @@ def _run_in_process(store: Store, args, run_id: int, run_dir: Path) -> None:
     display = display_for_terminal()
     seen = {row[0] for row in queue.finished_sites(store, run_id, None)}
     since = None
-    proc = None
+    procs: list[subprocess.Popen] = []
     try:
         with open(run_dir / "worker.log", "ab") as log:
             while True:
-                if proc is not None and proc.poll() is not None:
-                    if proc.returncode == EXIT_STORE:
-                        raise StoreError("база недоступна из рабочего процесса (подробности в "
-                                         f"{run_dir / 'worker.log'}); продолжите с --resume")
-                    queue.release_stale(store, run_id)            # the sites the ended worker left unfinished
-                    proc = None
+                ended = [proc for proc in procs if proc.poll() is not None]
+                if any(proc.returncode == EXIT_STORE for proc in ended):
+                    raise StoreError("база недоступна из рабочего процесса (подробности в "
+                                     f"{run_dir / 'worker.log'}); продолжите с --resume")
+                if ended:
+                    procs = [proc for proc in procs if proc not in ended]
+                    queue.release_stale(store, run_id)            # the sites the ended workers left unfinished
                 p = queue.progress(store, run_id)
-                if proc is None:
-                    if p.pending == 0 and p.running == 0:
-                        break
-                    if p.pending:
-                        proc = subprocess.Popen(command, stdout=log, stderr=log, env=env,
-                                                preexec_fn=_die_with_parent)
+                # a new worker per free process slot, as long as sites wait (each claims up to --jobs)
+                while len(procs) < args.processes and p.pending > args.jobs * len(procs):
+                    procs.append(subprocess.Popen(command, stdout=log, stderr=log, env=env,
+                                                  preexec_fn=_die_with_parent))
                 with state.lock:
-                    for site_id, name, url, outcome, note, at in queue.finished_sites(store, run_id, since):
-                        since = at
+                    # Another process may commit a site stamped a little earlier than the last one seen.
+                    window = since - timedelta(minutes=5) if since else None
+                    for site_id, name, url, outcome, note, at in queue.finished_sites(store, run_id, window):
+                        since = max(since, at) if since else at
                         if site_id in seen:
                             continue
                         seen.add(site_id)
@@ -177,10 +179,13 @@ def _run_in_process(store: Store, args, run_id: int, run_dir: Path) -> None:
                     state.running = {key: jobs_dir / f"run-{run_id}" / f"{key}.{attempt}"
                                      for key, attempt in queue.running_sites(store, run_id)}
                 display.update(state)
+                if not procs and p.pending == 0 and p.running == 0:
+                    break
                 time.sleep(0.5)
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
         display.close()
 
 
