@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE))
 
 import gen_corpus  # noqa: E402
 from run import (PY, REPO, RESULTS, WORK, BenchError, Nginx, Site, _pss_kb, _proc_parents, _proc_tree,  # noqa: E402
-                 _terminate, find_tool, fmt, free_port, machine_info, own_cpu, site_ip, system_busy_cpu)
+                 bench_start, find_tool, fmt, free_port, machine_info, own_cpu, site_ip, system_busy_cpu)
 
 SAMPLE_EVERY = 0.5
 PR_SET_CHILD_SUBREAPER = 36
@@ -615,25 +615,13 @@ def main(argv=None) -> int:
         src.with_suffix(".md").write_text(md, encoding="utf-8")
         print(f"written: {src.with_suffix('.md')}", file=sys.stderr)
         return 0
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _terminate)
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, _terminate)
-    command = " ".join(["bench/batch.py", *(sys.argv[1:] if argv is None else argv)])
-    nginx = find_tool("nginx", ("/usr/sbin/nginx", "/usr/local/sbin/nginx"))
-    if not nginx:
-        print("error: nginx not found (./setup.sh installs it)", file=sys.stderr)
+    started = bench_start("bench/batch.py", argv)
+    if started is None:
         return 2
+    command, nginx = started
     nok = str(Path(PY).parent / "nok-audit")
-    if not os.access(nok, os.X_OK):
-        print("error: nok-audit is not installed in this Python's venv; run ./setup.sh", file=sys.stderr)
-        return 2
     if not become_subreaper():
         print("warning: could not become a child subreaper: orphaned Chromium helpers would not be measured",
-              file=sys.stderr)
-    load1 = os.getloadavg()[0]
-    if load1 > 0.5:
-        print(f"warning: load average {load1:.2f} — other processes are running; the timings will be noisy",
               file=sys.stderr)
     t_start = time.perf_counter()
     started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")

@@ -33,7 +33,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -45,9 +44,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import gen_corpus  # noqa: E402
-from batch import BatchRun, become_subreaper, dump_json  # noqa: E402
+from batch import Batch, BatchRun, become_subreaper, dump_json  # noqa: E402
 from run import (PY, REPO, RESULTS, WORK, BenchError, Nginx, Site, _proc_parents, _proc_tree, _pss_kb,  # noqa: E402
-                 _terminate, find_tool, fmt, free_port, machine_info, site_ip)
+                 bench_start, find_tool, fmt, free_port, machine_info, site_ip)
 
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
@@ -194,7 +193,7 @@ class NodesRun(BatchRun):
 
     def __init__(self, plan: Plan, nok: str, sites: list[Site], out: Path, args, nginx: Nginx, pg: PgServer,
                  db_url: str, nodes: Nodes | None):
-        super().__init__("plain", nok, sites, out, args, nginx)
+        super().__init__(Batch.parse("plain", plan.slots), nok, sites, out, args, nginx)
         self.plan, self.pg, self.db_url, self.nodes = plan, pg, db_url, nodes
         self.key, self.title = plan.key, plan.title
         self.registry = out.parent / f"{plan.key}-registry.csv"
@@ -604,26 +603,14 @@ def main(argv=None) -> int:
         src.with_suffix(".md").write_text(md, encoding="utf-8")
         print(f"written: {src.with_suffix('.md')}", file=sys.stderr)
         return 0
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, _terminate)
-    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, _terminate)
-    command = " ".join(["bench/nodes.py", *(sys.argv[1:] if argv is None else argv)])
-    nginx = find_tool("nginx", ("/usr/sbin/nginx", "/usr/local/sbin/nginx"))
-    if not nginx:
-        print("error: nginx not found (./setup.sh installs it)", file=sys.stderr)
+    started = bench_start("bench/nodes.py", argv, ("nok-audit", "scrapyd"))
+    if started is None:
         return 2
+    command, nginx = started
     nok = str(Path(PY).parent / "nok-audit")
-    if not os.access(nok, os.X_OK) or not os.access(Path(PY).parent / "scrapyd", os.X_OK):
-        print("error: nok-audit or scrapyd is not installed in this Python's venv; run ./setup.sh", file=sys.stderr)
-        return 2
     if pgserver.bindir() is None:
         print("error: PostgreSQL is not installed (apt-get install postgresql)", file=sys.stderr)
         return 2
-    load1 = os.getloadavg()[0]
-    if load1 > 0.5:
-        print(f"warning: load average {load1:.2f} — other processes are running; the timings will be noisy",
-              file=sys.stderr)
     t_start = time.perf_counter()
     started_at = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     WORK.mkdir(parents=True, exist_ok=True)

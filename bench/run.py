@@ -931,6 +931,30 @@ def _terminate(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def bench_start(script: str, argv, tools: tuple[str, ...] = ("nok-audit",)) -> tuple[str, str] | None:
+    """The common start of bench/batch.py and bench/nodes.py: servers are stopped on SIGTERM/SIGHUP (and SIGINT
+    when it is ignored), nginx and the venv's `tools` must be there, a busy machine is warned about.
+    (the command line as run, nginx's path), or None after saying why the benchmark cannot run."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _terminate)
+    command = " ".join([script, *(sys.argv[1:] if argv is None else argv)])
+    nginx = find_tool("nginx", ("/usr/sbin/nginx", "/usr/local/sbin/nginx"))
+    if not nginx:
+        print("error: nginx not found (./setup.sh installs it)", file=sys.stderr)
+        return None
+    missing = [t for t in tools if not os.access(Path(PY).parent / t, os.X_OK)]
+    if missing:
+        print(f"error: {', '.join(missing)} not installed in this Python's venv; run ./setup.sh", file=sys.stderr)
+        return None
+    load1 = os.getloadavg()[0]
+    if load1 > 0.5:
+        print(f"warning: load average {load1:.2f} — other processes are running; the timings will be noisy",
+              file=sys.stderr)
+    return command, nginx
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     # SIGTERM/SIGHUP like Ctrl-C: unwind, so that nginx and the runner processes are stopped.
