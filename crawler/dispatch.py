@@ -5,7 +5,7 @@ claims a site for a fresh worker token and schedules `audit` with `run`, `site`,
 Scrapyd's HTTP API (schedule.json); the job files its result itself (crawler/site_job.py). It follows the
 nodes with listjobs.json:
 - a job that ended without filing a result (crash, killed) puts its site back in the queue (at most
-  MAX_ATTEMPTS times, then the site is done without result and `--resume` retries it);
+  queue.MAX_ATTEMPTS times, then the site is done without result and `--resume` retries it);
 - a node that stays unreachable for `dead_after` seconds has its sites put back in the queue and given to
   the other nodes. Should its jobs still finish, their results are refused by the store (the site is no
   longer theirs), so every site has exactly one result;
@@ -28,7 +28,6 @@ from crawler.store import queue
 from crawler.store.db import Store
 
 SPIDER = "audit"
-MAX_ATTEMPTS = 3
 RELEASE_STALE_EVERY = 15.0
 
 
@@ -150,13 +149,7 @@ class Dispatcher:
             return
         if not mine:
             return                              # released and taken elsewhere meanwhile
-        if claim.attempt >= MAX_ATTEMPTS:
-            with self.store.session() as s:
-                queue.mark_done(s, claim, worker, queue.FAILED,
-                                f"задание на узле завершилось без результата {claim.attempt} раза — см. журнал Scrapyd")
-            self.log(f"  {claim.name}: без результата после {claim.attempt} попыток")
-        else:
-            queue.release(self.store, claim, worker, f"задание на узле {node.url} завершилось без результата")
+        queue.retry_or_fail(self.store, claim, worker, f"задание на узле {node.url} завершилось без результата")
 
     # -- scheduling ---------------------------------------------------------------------------------------
     def _fill(self) -> None:

@@ -124,9 +124,9 @@ class SiteJob:
                                self.claim.site_id)
             shutil.rmtree(self.work, ignore_errors=True)
         except Exception:
-            logger.exception("the audit of %s failed; the site goes back to the queue", self.start_url)
+            logger.exception("the audit of %s failed", self.start_url)
             try:
-                queue.release(self.store, self.claim, self.worker, "ошибка на узле — будет проверен заново")
+                queue.retry_or_fail(self.store, self.claim, self.worker, "ошибка проверки на узле")
             except StoreError:
                 pass
         finally:

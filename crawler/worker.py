@@ -66,10 +66,16 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
             reactor.stop()
 
     def finished(result, site_id: int):
-        if hasattr(result, "getTraceback"):     # the crawl could not even start: the job released the site
-            print(f"site {site_id}: {result.getErrorMessage()}", file=sys.stderr)
         with lock:
-            started.pop(site_id, None)
+            _, claim, worker = started.pop(site_id)
+        if hasattr(result, "getTraceback"):     # the job could not start (e.g. the run's options are invalid)
+            message = result.getErrorMessage()
+            print(f"site {site_id}: {message}", file=sys.stderr)
+            try:
+                with store.session() as s:      # done without result, or it would be claimed again forever
+                    queue.mark_done(s, claim, worker, queue.FAILED, f"проверка не запущена: {message[:300]}")
+            except StoreError:
+                pass
         reactor.callLater(0, launch)
         return None
 

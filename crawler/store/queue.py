@@ -26,6 +26,7 @@ HEARTBEAT_EVERY = 30.0
 # outcomes of a finished site; those without a result are queued again by --resume
 CHECKED, UNREACHABLE, TIMEOUT, FAILED = "checked", "unreachable", "timeout", "failed"
 RETRIED_ON_RESUME = (TIMEOUT, FAILED)
+MAX_ATTEMPTS = 3          # a site whose audit keeps failing is done without result after this many
 
 
 def now() -> datetime:
@@ -174,6 +175,16 @@ def release(store: Store, claim: Claim, worker: str, note: str) -> None:
         s.execute(update(RunSite).where(RunSite.id == claim.site_id, RunSite.worker == worker,
                                         RunSite.status == RUNNING)
                   .values(status=PENDING, worker="", note=note))
+
+
+def retry_or_fail(store: Store, claim: Claim, worker: str, note: str) -> None:
+    """A claimed site whose audit failed: back in the queue, or — after MAX_ATTEMPTS — done without result
+    (`--resume` tries it again), so a site that always breaks the audit cannot loop forever."""
+    if claim.attempt >= MAX_ATTEMPTS:
+        with store.session() as s:
+            mark_done(s, claim, worker, FAILED, f"{note} (попыток: {claim.attempt})")
+    else:
+        release(store, claim, worker, note)
 
 
 @dataclass
