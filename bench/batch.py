@@ -42,8 +42,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import gen_corpus  # noqa: E402
-from run import (PY, REPO, RESULTS, WORK, BenchError, Nginx, Site, _pss_kb, _proc_parents, _proc_tree,  # noqa: E402
-                 bench_start, find_tool, fmt, free_port, machine_info, own_cpu, site_ip, system_busy_cpu)
+from run import (PY, REPO, WORK, BenchError, Nginx, Site, _pss_kb, _proc_parents, _proc_tree,  # noqa: E402
+                 bench_start, find_tool, fmt, free_port, machine_info, own_cpu, site_ip, system_busy_cpu,
+                 write_results)
 
 SAMPLE_EVERY = 0.5
 PR_SET_CHILD_SUBREAPER = 36
@@ -684,10 +685,7 @@ def main(argv=None) -> int:
     print(md)
     (WORK / "batch" / f"last-{args.name}.json").write_text(dump_json(res), encoding="utf-8")
     if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{date}-{args.name}.md").write_text(md, encoding="utf-8")
-        (RESULTS / f"{date}-{args.name}.json").write_text(dump_json(res), encoding="utf-8")
-        print(f"written: {(RESULTS / f'{date}-{args.name}.md').relative_to(REPO)} and .json", file=sys.stderr)
+        write_results(f"{date}-{args.name}", md, dump_json(res))
     return 0
 
 

@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE))
 import gen_corpus  # noqa: E402
 from batch import Batch, BatchRun, become_subreaper, dump_json  # noqa: E402
 from run import (PY, REPO, RESULTS, WORK, BenchError, Nginx, Site, _proc_parents, _proc_tree, _pss_kb,  # noqa: E402
-                 bench_start, find_tool, fmt, free_port, machine_info, site_ip)
+                 bench_start, find_tool, fmt, free_port, machine_info, site_ip, write_results)
 
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
@@ -680,10 +680,7 @@ def main(argv=None) -> int:
     print(md)
     (WORK / "nodes" / "last.json").write_text(dump_json(res), encoding="utf-8")
     if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{date}-{args.suffix}.md").write_text(md, encoding="utf-8")
-        (RESULTS / f"{date}-{args.suffix}.json").write_text(dump_json(res), encoding="utf-8")
-        print(f"written: {(RESULTS / (date + '-' + args.suffix + '.md')).relative_to(REPO)} and .json", file=sys.stderr)
+        write_results(f"{date}-{args.suffix}", md, dump_json(res))
     return 0
 
 

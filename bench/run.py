@@ -931,6 +931,14 @@ def _terminate(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def write_results(stem: str, md: str, json_text: str) -> None:
+    """bench/results/<stem>.md and .json."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{stem}.md").write_text(md, encoding="utf-8")
+    (RESULTS / f"{stem}.json").write_text(json_text, encoding="utf-8")
+    print(f"written: {(RESULTS / (stem + '.md')).relative_to(REPO)} and .json", file=sys.stderr)
+
+
 def bench_start(script: str, argv, tools: tuple[str, ...] = ("nok-audit",)) -> tuple[str, str] | None:
     """The common start of bench/batch.py and bench/nodes.py: servers are stopped on SIGTERM/SIGHUP (and SIGINT
     when it is ignored), nginx and the venv's `tools` must be there, a busy machine is warned about.
@@ -1092,10 +1100,7 @@ def main(argv=None) -> int:
     md = render_md(res)
     print(md)
     if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / f"{date}.md").write_text(md, encoding="utf-8")
-        (RESULTS / f"{date}.json").write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        print(f"written: {(RESULTS / (date + '.md')).relative_to(REPO)} and .json", file=sys.stderr)
+        write_results(date, md, json.dumps(res, ensure_ascii=False, indent=1, default=str))
     return 0
 
 

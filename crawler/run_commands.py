@@ -7,7 +7,6 @@ evidence pack as filed in the store — with the batch summary in `OUT/run-<id>/
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 from crawler.audit import BadInput
 from crawler.store import StoreError, queue
 from crawler.store.db import Store, default_db_url, open_store, safe_url
+from reports.manifest import sha256_of
 
 SUMMARY = "summary"
 
@@ -40,10 +40,6 @@ def _registry(path: str, sheet: str | None):
     if not orgs:
         raise BadInput("в реестре нет ни одной пригодной строки — проверка не начата")
     return orgs, problems
-
-
-def _sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> int:
@@ -220,7 +216,7 @@ def _prepare_run(store, args, orgs, out: Path, check_args, checklist, methodolog
             print(f"Примечание: в базе есть незавершённый прогон {active.id}; он продолжается командой "
                   "nok-audit run --resume", file=sys.stderr)
         run_id = queue.create_run(store, registry_file=str(Path(args.registry).resolve()),
-                                  registry_sha256=_sha256(args.registry), checklist=checklist,
+                                  registry_sha256=sha256_of(Path(args.registry)), checklist=checklist,
                                   methodology=methodology, check_args=check_args)
         run_dir = out / f"run-{run_id}"
         with store.session() as s:
@@ -386,7 +382,7 @@ def report_from_store(args) -> int:
 
 def diff_from_store(args) -> int:
     """`nok-audit diff --db …`: two runs (default: the last two finished audit runs), per organisation."""
-    from reports.diff import diff_reports, terminal_lines
+    from reports.diff import compare, terminal_lines
     from crawler.store.results import results_of
 
     store = _open(args.db, Path(args.out).resolve())
@@ -407,8 +403,7 @@ def diff_from_store(args) -> int:
             new, old = last
         a = {o.key: (o, r.report) for r, o in results_of(store, old.id)}
         b = {o.key: (o, r.report) for r, o in results_of(store, new.id)}
-        diffs = [diff_reports(b[k][0].name, a[k][1], b[k][1]) for k in sorted(a.keys() & b.keys())]
-        diffs.sort(key=lambda d: (-len(d.regressions), d.name))
+        diffs = compare((b[k][0].name, a[k][1], b[k][1]) for k in a.keys() & b.keys())
         notes = ([f"{a[k][0].name}: нет в прогоне {new.id}" for k in sorted(a.keys() - b.keys())]
                  + [f"{b[k][0].name}: новый в прогоне {new.id}" for k in sorted(b.keys() - a.keys())])
         print(f"Прогон {old.id} → прогон {new.id}")

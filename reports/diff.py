@@ -98,14 +98,15 @@ def diff_folders(old: Path, new: Path) -> tuple[list[SiteDiff], list[str]]:
         pairs = {k: (olds[k], news[k]) for k in sorted(olds.keys() & news.keys())}
         notes = ([f"{k}: нет в новом прогоне" for k in sorted(olds.keys() - news.keys())]
                  + [f"{k}: новый в этом прогоне" for k in sorted(news.keys() - olds.keys())])
-    diffs = []
-    for name, (a, b) in pairs.items():
-        ra, rb = _load(a), _load(b)
-        if ra is None or rb is None:
-            continue
-        diffs.append(diff_reports(rb.get("site", {}).get("title") or name, ra, rb))
-    diffs.sort(key=lambda d: (-len(d.regressions), d.name))
-    return diffs, notes
+    loaded = [(name, _load(a), _load(b)) for name, (a, b) in pairs.items()]
+    return compare((rb.get("site", {}).get("title") or name, ra, rb) for name, ra, rb in loaded
+                   if ra is not None and rb is not None), notes
+
+
+def compare(pairs) -> list[SiteDiff]:
+    """Each (name, old report, new report) compared; the organisations with most regressions first."""
+    return sorted((diff_reports(name, old, new) for name, old, new in pairs),
+                  key=lambda d: (-len(d.regressions), d.name))
 
 
 def terminal_lines(diffs: list[SiteDiff], notes: list[str]) -> list[str]:

@@ -34,7 +34,7 @@ def pg_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="nok-pg-"))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -52,7 +52,7 @@ def start(folder: Path) -> str:
     if not data.exists():
         subprocess.run(_as_postgres([str(pg / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                                      "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     options = (f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off "
                "-c full_page_writes=off -c max_connections=200")
     subprocess.run(_as_postgres([str(pg / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,15 @@ from urllib.error import HTTPError
 from urllib.request import urlopen
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pgserver import free_port  # noqa: E402
 
 
 def start_node(folder: Path, slots: int = 2, username: str = "", password: str = "") -> tuple[str, subprocess.Popen]:
     from crawler.node import scrapyd_binary, write_node_config
 
     folder = Path(folder).resolve()
-    port = _free_port()
+    port = free_port()
     write_node_config(folder, port=port, slots=slots, poll=0.3, username=username, password=password)
     log = open(folder / "scrapyd.log", "ab")
     proc = subprocess.Popen([str(scrapyd_binary())], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
