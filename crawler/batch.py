@@ -37,7 +37,7 @@ WORK = ".work"
 DB_RETRY_SECONDS = float(os.environ.get("NOK_DB_RETRY_SECONDS", "60"))   # how long an outage is waited out
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child before exec: SIGKILL it when the runner dies (Linux prctl PR_SET_PDEATHSIG = 1)."""
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
@@ -132,7 +132,7 @@ class Batch:
             self.state.running[claim.key] = work
         try:
             proc = subprocess.run(args, capture_output=True, text=True, timeout=self.time_limit,
-                                  preexec_fn=_die_with_parent)
+                                  preexec_fn=die_with_parent)
         except subprocess.TimeoutExpired:
             return work, queue.TIMEOUT, (f"не уложился в предел {self.time_limit:g} с — будет проверен заново "
                                          "при запуске с --resume")

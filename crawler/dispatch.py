@@ -88,13 +88,6 @@ class Dispatcher:
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.last_release = 0.0
 
-    def check_nodes(self) -> None:
-        """Before anything is claimed: every node answers and knows the project's `audit` spider."""
-        for node in self.nodes:
-            spiders = node.call("listspiders.json").get("spiders", [])
-            if SPIDER not in spiders:
-                raise NodeError(f"{node.url}: проект {PROJECT} без паука {SPIDER} (см. nok-audit node-config)")
-
     def run(self) -> queue.Progress:
         while True:
             for node in self.nodes:
@@ -170,6 +163,13 @@ class Dispatcher:
                     self.log(f"  узел {node.url} не принял задание: {exc}")
                     break
                 node.jobs[job_id] = (claim, worker)
+
+
+def check_nodes(nodes: list[Node]) -> None:
+    """Before anything is claimed: every node answers and knows the project's `audit` spider."""
+    for node in nodes:
+        if SPIDER not in node.call("listspiders.json").get("spiders", []):
+            raise NodeError(f"{node.url}: проект {PROJECT} без паука {SPIDER} (см. nok-audit node-config)")
 
 
 def parse_nodes(raw: str, slots: int) -> list[Node]:

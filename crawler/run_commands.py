@@ -114,13 +114,13 @@ def _nodes(args):
 
 
 def _check_nodes(store: Store, args, nodes) -> None:
-    from crawler.dispatch import Dispatcher, NodeError
+    from crawler.dispatch import NodeError, check_nodes
 
     if store.is_sqlite and not args.node_db:
         print("Предупреждение: база SQLite доступна узлам, только если они на этой же машине; для нескольких "
               "машин укажите --db postgresql+psycopg://…", file=sys.stderr)
     try:
-        Dispatcher(store, 0, nodes, "").check_nodes()
+        check_nodes(nodes)
     except NodeError as exc:
         raise BadInput(f"узел Scrapyd: {exc}") from None
 
@@ -132,7 +132,7 @@ def _run_in_process(store: Store, args, run_id: int, run_dir: Path) -> None:
     import subprocess
     import time
 
-    from crawler.batch import BatchState, _die_with_parent, display_for_terminal
+    from crawler.batch import BatchState, die_with_parent, display_for_terminal
     from crawler.worker import EXIT_STORE
 
     jobs_dir = run_dir / ".jobs"
@@ -160,7 +160,7 @@ def _run_in_process(store: Store, args, run_id: int, run_dir: Path) -> None:
                 # a new worker per free process slot, as long as sites wait (each claims up to --jobs)
                 while len(procs) < args.processes and p.pending > args.jobs * len(procs):
                     procs.append(subprocess.Popen(command, stdout=log, stderr=log, env=env,
-                                                  preexec_fn=_die_with_parent))
+                                                  preexec_fn=die_with_parent))
                 with state.lock:
                     # Another process may commit a site stamped a little earlier than the last one seen.
                     window = since - timedelta(minutes=5) if since else None
