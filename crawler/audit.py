@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import sys
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
-from w3lib.url import safe_url_string
 
 from crawler import __version__
 from crawler.crawlstore import load_crawl
@@ -24,7 +22,6 @@ from crawler.settings import user_agent
 
 CRAWL_SUBDIR = "crawl"
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE, EXIT_TAMPERED, EXIT_FALLS_SHORT = 0, 1, 2, 3, 4, 5
-_HOST_OK = re.compile(r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 class BadInput(ValueError):
@@ -49,30 +46,6 @@ class CrawlOptions:
     verbose: bool = False
     render: str = "auto"
     chromium: str = ""
-
-
-def normalise_start_url(raw: str) -> tuple[str, bool]:
-    """Return (url, http_fallback). A bare domain gets https:// and may fall back to http://."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise BadInput("не указан адрес сайта")
-    fallback = "://" not in raw
-    url = f"https://{raw}" if fallback else raw
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise BadInput(f"адрес «{raw}»: поддерживаются только http:// и https://")
-    try:
-        url = safe_url_string(url)        # IDNA for Cyrillic domains (.рф), percent-encoding of the path
-        parts = urlsplit(url)
-        parts.port                        # raises ValueError on a bad port
-    except ValueError:
-        raise BadInput(f"адрес «{raw}» некорректен (проверьте порт и символы)") from None
-    host = (parts.hostname or "").rstrip(".")
-    if not host or not _HOST_OK.match(host):
-        raise BadInput(f"адрес «{raw}» некорректен: не удалось выделить имя сайта")
-    if not parts.path:
-        url = url + "/"
-    return url, fallback
 
 
 def crawl_overrides(options: CrawlOptions) -> dict:

@@ -41,8 +41,9 @@ from urllib.parse import urlsplit
 from crawler import __version__
 from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_FALLS_SHORT, EXIT_OK, EXIT_TAMPERED,
                            EXIT_UNREACHABLE, BadInput, CrawlOptions, ReportOptions, evaluate_and_report,
-                           load_previous_report, normalise_start_url, run_crawl, self_check_failures)
+                           load_previous_report, run_crawl, self_check_failures)
 from crawler.resolver import parse_resolve
+from crawler.scope import InvalidURL, parse_start_url
 from crawler.settings import CONTACT_URL, user_agent
 from crawler.store import StoreError
 
@@ -289,7 +290,7 @@ def check(url: str, out: Path | None, options: CrawlOptions, inputs: ReportOptio
     """`previous`: path of the report.json of the previous audit (--previous), read before the crawl."""
     from reports.render import terminal_summary
 
-    start_url, fallback = normalise_start_url(url)
+    start_url, fallback = parse_start_url(url)
     inputs.validate(start_url)
     previous_report = load_previous_report(previous, start_url) if previous else None
     out = Path(out) if out else Path("nok-reports") / (urlsplit(start_url).hostname or "site")
@@ -462,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schedule":
             from crawler.schedule import schedule_cmd
             return schedule_cmd(args)
-    except BadInput as exc:
+    except (BadInput, InvalidURL) as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except StoreError as exc:             # the store failed mid-run; what was finished is kept (see the text)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import charset_normalizer
 
-from crawler.scope import host_key
+from crawler.scope import InvalidURL, host_key, parse_start_url
 
 # canonical column -> accepted header names (compared lower-cased, spaces and punctuation squeezed)
 COLUMNS = {
@@ -102,13 +102,14 @@ def _read_rows(path: Path, sheet: str | None = None) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
     except csv.Error:
         dialect = csv.excel
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as exc:            # NUL bytes, a stray quote: not a table a person saved
+        raise RegistryError(f"файл {path} не читается как таблица CSV ({exc})") from None
 
 
 def load_registry(path: str | Path, sheet: str | None = None) -> tuple[list[Organisation], list[str]]:
     """(valid organisations, Russian messages about skipped rows). `sheet`: the XLSX sheet (default: first)."""
-    from crawler.audit import BadInput, normalise_start_url
-
     rows = [r for r in _read_rows(Path(path), sheet) if any(r)]
     if not rows:
         raise RegistryError(f"в реестре {path} нет строк")
@@ -126,8 +127,8 @@ def load_registry(path: str | Path, sheet: str | None = None) -> tuple[list[Orga
             problems.append(f"{label}: не указан адрес сайта — строка пропущена")
             continue
         try:
-            url, _ = normalise_start_url(raw_url)
-        except BadInput as exc:
+            url, _ = parse_start_url(raw_url)
+        except InvalidURL as exc:
             problems.append(f"{label}: {exc} — строка пропущена")
             continue
         sector_raw = cell(row, "sector").lower()

@@ -1,10 +1,116 @@
-"""Which URLs belong to the audited organisation's site."""
+"""Which URLs belong to the audited organisation's site, and which typed start URLs are one at all."""
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlsplit
+import re
+import unicodedata
+from urllib.parse import urlsplit, urlunsplit
+
+import idna
+from w3lib.url import safe_url_string
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# "htp:/bad", "mailto:x@y.ru", "http:/x": a scheme was typed; "kcson.ru:8080/x" is a bare host with a port.
+_TYPED_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(?![0-9])")
+_ASCII_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_TOP_LABEL = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+# Unicode categories a host name or URL typed by a person must not contain: spaces, controls, invisible
+# format characters (a zero-width space pasted from a document is as wrong as a visible one).
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"}
+
+
+class InvalidURL(ValueError):
+    """A start URL that is not a well-formed http(s) address of a real host; the message is Russian."""
+
+
+def _shown(raw: str) -> str:
+    """The typed text for a message: invisible characters made visible (\\uXXXX), long text shortened."""
+    text = "".join(ch if unicodedata.category(ch) not in _INVISIBLE or ch == " " else f"\\u{ord(ch):04x}"
+                   for ch in raw[:200])
+    return text + ("…" if len(raw) > 200 else "")
+
+
+def _ascii_host(host: str, shown: str) -> str:
+    """The host name as sent on the wire (IDNA for Cyrillic domains), or InvalidURL."""
+    if is_ip_literal(host):
+        if "%" in host:
+            raise InvalidURL(f"адрес «{shown}»: IPv6-адрес с указанием интерфейса (%) не поддерживается")
+        return host
+    if host.replace(".", "").isdigit():
+        raise InvalidURL(f"адрес «{shown}»: «{host}» — не IP-адрес и не имя сайта")
+    labels = host.split(".")
+    if "" in labels:
+        raise InvalidURL(f"адрес «{shown}»: в имени сайта «{host}» пустая часть между точками")
+    out = []
+    for label in labels:
+        if label.isascii() and not label.startswith("xn--"):
+            if not _ASCII_LABEL.match(label):
+                raise InvalidURL(f"адрес «{shown}»: имя сайта «{host}» содержит недопустимые символы "
+                                 "(разрешены буквы, цифры, дефис и точка)")
+            out.append(label)
+            continue
+        try:
+            out.append(idna.encode(label, uts46=True).decode("ascii"))
+        except (idna.IDNAError, UnicodeError):
+            raise InvalidURL(f"адрес «{shown}»: «{label}» — недопустимая часть доменного имени") from None
+    ascii_host = ".".join(out)
+    if len(ascii_host) > 253:
+        raise InvalidURL(f"адрес «{shown}»: имя сайта длиннее 253 символов")
+    if len(out) < 2 and ascii_host != "localhost":
+        raise InvalidURL(f"адрес «{shown}»: в имени сайта «{host}» нет точки — укажите полное имя, "
+                         "например kcson.ru")
+    if len(out) >= 2 and not _TOP_LABEL.match(out[-1]):
+        raise InvalidURL(f"адрес «{shown}»: «{out[-1]}» не может быть доменом верхнего уровня")
+    return ascii_host
+
+
+def parse_start_url(raw: str) -> tuple[str, bool]:
+    """(url, http_fallback) for a start URL a person typed (command line, registry row), or InvalidURL.
+
+    Accepted: a well-formed http(s) URL of a real host (a name with a dot, `localhost` or an IP address;
+    Cyrillic names IDNA-encoded), or a bare host name, optionally with a port and path (`kcson.ru`,
+    `www.kcson.ru/path`): https is used, and http tried when https does not answer (http_fallback).
+    Rejected, never guessed at: another or misspelt scheme (`htp:/bad`), a broken authority
+    (`http://[127.0.0.1/`, a bad port, user:password@), a host without a dot, spaces and control or
+    invisible characters."""
+    raw = raw.strip() if isinstance(raw, str) else ""
+    if not raw:
+        raise InvalidURL("не указан адрес сайта")
+    shown = _shown(raw)
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in raw):
+        raise InvalidURL(f"адрес «{shown}» содержит пробел или управляющий (невидимый) символ")
+    typed = _TYPED_SCHEME.match(raw)
+    fallback = typed is None
+    if typed:
+        scheme = typed.group(1).lower()
+        if scheme not in ("http", "https"):
+            if "." in scheme:       # "kcson.ru:abc": a host with a broken port, not a scheme
+                raise InvalidURL(f"адрес «{shown}» некорректен: порт указан неверно")
+            raise InvalidURL(f"адрес «{shown}»: схема «{typed.group(1)}:» не поддерживается — "
+                             "поддерживаются только http:// и https://")
+        if not raw[typed.end():].startswith("//"):
+            raise InvalidURL(f"адрес «{shown}»: после «{typed.group(1)}:» должно идти «//» (например https://kcson.ru)")
+    url = raw if typed else f"https://{raw}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        reason = "порт указан неверно" if "port" in str(exc).lower() else "нарушена запись имени сайта"
+        raise InvalidURL(f"адрес «{shown}» некорректен: {reason}") from None
+    if "@" in parts.netloc:
+        raise InvalidURL(f"адрес «{shown}» содержит имя пользователя или пароль (часть до «@») — "
+                         "укажите адрес сайта без них")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise InvalidURL(f"адрес «{shown}» некорректен: не удалось выделить имя сайта")
+    if port == 0:
+        raise InvalidURL(f"адрес «{shown}» некорректен: порт должен быть от 1 до 65535")
+    ascii_host = _ascii_host(host, shown)
+    netloc = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
+    if port is not None:
+        netloc += f":{port}"
+    url = safe_url_string(urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment)))
+    return url, fallback
 
 
 def host_key(url: str) -> str:

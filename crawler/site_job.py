@@ -20,6 +20,7 @@ from pathlib import Path
 from scrapy import signals
 from twisted.internet import task, threads
 
+from crawler.scope import InvalidURL, parse_start_url
 from crawler.store import StoreError
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class SiteJob:
     @classmethod
     def attach(cls, crawler, kwargs: dict) -> dict:
         """Set the crawler up for the job named by the spider arguments; the spider's own arguments."""
-        from crawler.audit import BadInput, crawl_overrides, normalise_start_url, spider_args
+        from crawler.audit import BadInput, crawl_overrides, spider_args
         from crawler.cli import check_plan
         from crawler.store import queue
         from crawler.store.db import open_store
@@ -71,11 +72,11 @@ class SiteJob:
         shutil.rmtree(work, ignore_errors=True)
         (work / "crawl").mkdir(parents=True)
         try:
-            start_url, fallback = normalise_start_url(org.url)
+            start_url, fallback = parse_start_url(org.url)
             check_args = [*(a for h in org.extra_hosts or [] for a in ("--extra-host", h)), *run.check_args]
             plan = check_plan(start_url, work, check_args)
             plan.inputs.validate(start_url)
-        except BadInput as exc:
+        except (BadInput, InvalidURL) as exc:
             raise JobRefused(f"options of run {run.id}: {exc}") from None
         overrides = crawl_overrides(plan.options)
         overrides.pop("LOG_LEVEL")                      # the node's log keeps Scrapy's INFO lines

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
-from crawler.audit import BadInput, normalise_start_url
 from crawler.documents import extract_text, kind_from_url
 from crawler.middlewares import EncodingFixer
 from crawler.scope import SiteScope, host_key, is_private_ip
@@ -87,18 +86,3 @@ def test_document_kinds_and_pdf_text():
 def test_broken_document_gives_a_note_not_an_exception():
     title, text, note = extract_text("pdf", b"%PDF-1.4 broken")
     assert text == "" and "не читается" in note
-
-
-@pytest.mark.parametrize("raw,expected", [
-    ("kcson.example.ru", ("https://kcson.example.ru/", True)),
-    ("http://127.0.0.5:8080", ("http://127.0.0.5:8080/", False)),
-    ("https://кцсон.рф/", ("https://" + "кцсон.рф".encode("idna").decode() + "/", False)),
-])
-def test_start_urls_are_normalised(raw, expected):
-    assert normalise_start_url(raw) == expected
-
-
-@pytest.mark.parametrize("raw", ["", "ftp://a.ru", "http://", "http://a b.ru/", "http://a.ru:70000/"])
-def test_bad_start_urls_are_rejected(raw):
-    with pytest.raises(BadInput):
-        normalise_start_url(raw)
