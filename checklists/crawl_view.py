@@ -603,6 +603,9 @@ class CrawlView:
             return f"обход остановлен по лимиту времени: {tail}"
         if j.stop_reason == "interrupted":
             return f"обход был прерван до завершения: {tail}"
+        if j.stop_reason == "rate_limited":
+            return ("сайт попросил повторить запросы позже (HTTP 429/503 с Retry-After), и обход остановлен, "
+                    f"чтобы не перегружать его: {tail}")
         if j.stop_reason and j.stop_reason != "finished":
             return f"обход не завершён ({j.stop_reason}): {tail}"
         if j.cut_off_links > 0:

@@ -208,6 +208,9 @@ def evaluate(crawl: StoredCrawl, checklist: Checklist) -> list[Finding]:
     """One Finding per enabled item of `checklist`, in checklist order."""
     comp = compiled_for(checklist)
     j = crawl.journal
+    if j.robots.unavailable:
+        reason = f"Не удалось проверить: {j.robots.unavailable}."
+        return [Finding(ci.item.id, UNKNOWN, reason) for ci in comp.items]
     if not j.entry_ok:
         why = j.entry_error or "стартовая страница не загружена"
         reason = f"Сайт не открылся: {why}. Наличие сведений проверить невозможно."

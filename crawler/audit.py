@@ -40,6 +40,7 @@ class CrawlOptions:
     concurrency: int = 2
     timeout: float = 20.0
     time_limit: float = 900.0
+    max_retry_after: float = 120.0
     resolve: dict[str, str] = field(default_factory=dict)
     contact: str = ""
     progress: bool = True
@@ -54,9 +55,11 @@ def crawl_overrides(options: CrawlOptions) -> dict:
         "DOWNLOAD_DELAY": options.delay,
         "AUTOTHROTTLE_ENABLED": options.delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(options.delay, 0.1),
+        "CONCURRENT_REQUESTS": options.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrency,
         "DOWNLOAD_TIMEOUT": options.timeout,
         "CLOSESPIDER_TIMEOUT": options.time_limit,
+        "NOK_RETRY_AFTER_MAX": options.max_retry_after,
         "ROBOTSTXT_OBEY": options.obey_robots,
         "NOK_ALLOW_PRIVATE": options.allow_private,
         "NOK_RESOLVE": options.resolve,

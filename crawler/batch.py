@@ -31,7 +31,7 @@ from crawler.store.db import Store, is_connection_loss
 from crawler.store.results import report_of, store_result
 
 EXIT_OUTCOME = {0: queue.CHECKED, 5: queue.CHECKED, 3: queue.UNREACHABLE}
-OUTCOME_TEXT = {queue.CHECKED: "проверен", queue.UNREACHABLE: "сайт недоступен",
+OUTCOME_TEXT = {queue.CHECKED: "проверен", queue.UNREACHABLE: "не удалось проверить (сайт недоступен или закрыт robots.txt)",
                 queue.TIMEOUT: "не уложился в предел времени", queue.FAILED: "ошибка проверки"}
 WORK = ".work"
 DB_RETRY_SECONDS = float(os.environ.get("NOK_DB_RETRY_SECONDS", "60"))   # how long an outage is waited out

@@ -92,6 +92,9 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--concurrency", type=int, default=2, help="одновременных запросов к сайту (по умолчанию 2)")
     p.add_argument("--timeout", type=float, default=20.0, help="ожидание ответа на запрос, с (по умолчанию 20)")
     p.add_argument("--time-limit", type=float, default=900.0, help="предел времени обхода сайта, с (по умолчанию 900)")
+    p.add_argument("--max-retry-after", type=float, default=120.0, metavar="S",
+                   help="ответ 429/503 с Retry-After выжидается, если ждать не дольше S с и это укладывается в "
+                        "--time-limit; иначе обход сайта останавливается (по умолчанию 120)")
     p.add_argument("--resolve", action="append", default=[], metavar="HOST:ADDR",
                    help="обращаться к HOST по адресу ADDR, минуя DNS (как curl --resolve)")
     p.add_argument("--contact", default="", help="контактный URL оператора для заголовка User-Agent")
@@ -118,7 +121,7 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
 
 
 # Options of `run` handed on unchanged to each site's `check`.
-_PASS_THROUGH = ("max_pages", "max_depth", "delay", "concurrency", "timeout", "time_limit", "checklist",
+_PASS_THROUGH = ("max_pages", "max_depth", "delay", "concurrency", "timeout", "time_limit", "max_retry_after", "checklist",
                  "methodology", "operator_data", "render", "chromium", "contact")
 _PASS_FLAGS = ("no_browser", "ignore_robots", "allow_private", "offline", "no_pdf", "no_accessibility")
 
@@ -236,12 +239,13 @@ def _options(args) -> CrawlOptions:
     for name in ("max_pages", "max_depth", "concurrency"):
         if getattr(args, name) < 1 and not (name == "max_depth" and getattr(args, name) == 0):
             raise BadInput(f"--{name.replace('_', '-')} должно быть положительным числом")
-    if args.delay < 0 or args.timeout <= 0 or args.time_limit <= 0:
-        raise BadInput("--delay, --timeout и --time-limit должны быть положительными")
+    if args.delay < 0 or args.timeout <= 0 or args.time_limit <= 0 or args.max_retry_after < 0:
+        raise BadInput("--delay, --timeout, --time-limit и --max-retry-after должны быть положительными")
     return CrawlOptions(max_pages=args.max_pages, max_depth=args.max_depth, max_documents=args.max_documents,
                         extra_hosts=args.extra_host, allow_private=args.allow_private,
                         obey_robots=not args.ignore_robots, delay=args.delay, concurrency=args.concurrency,
-                        timeout=args.timeout, time_limit=args.time_limit, resolve=resolve, contact=args.contact,
+                        timeout=args.timeout, time_limit=args.time_limit, max_retry_after=args.max_retry_after,
+                        resolve=resolve, contact=args.contact,
                         progress=not args.quiet, verbose=args.verbose, render=args.render, chromium=args.chromium)
 
 

@@ -20,6 +20,8 @@ PROBLEM_KINDS = {
     "redirect_loop": "бесконечный цикл перенаправлений",
     "private_address": "ссылка ведёт на внутренний (частный) адрес, не проверялась",
     "robots": "запрещено файлом robots.txt",
+    "robots_unavailable": "robots.txt сайта недоступен: по RFC 9309 обход не выполнялся",
+    "rate_limited": "сайт ограничил частоту запросов (HTTP 429/503 с Retry-After), не загружалось",
     "offsite": "перенаправление на другой сайт, не обходился",
     "trap": "похоже на бесконечную ловушку (календарь, параметры), пропущено",
     "bad_response": "сервер ответил некорректными данными",
@@ -43,6 +45,7 @@ class RobotsInfo:
     obeyed: bool
     url: str = ""
     status: int | None = None     # None: robots.txt could not be fetched
+    unavailable: str = ""         # Russian reason when RFC 9309 forbade the whole crawl (robots.txt 5xx, timeout)
     disallowed: list[Problem] = field(default_factory=list)
 
 
@@ -59,7 +62,7 @@ class CrawlJournal:
     duration_s: float = 0.0
     entry_ok: bool = False        # the start page was fetched as HTML
     entry_error: str = ""         # Russian reason when it was not
-    stop_reason: str = "finished"  # finished | max_pages | time_limit | interrupted
+    stop_reason: str = "finished"  # finished | max_pages | time_limit | interrupted | rate_limited
     pages: int = 0
     documents: int = 0
     rendered_pages: int = 0       # pages re-read from Chromium because their menu is built by script

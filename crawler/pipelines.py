@@ -9,7 +9,7 @@ from crawler.crawlstore import CrawlWriter
 from crawler.items import FetchedDocument, FetchedPage
 
 STOP_REASONS = {"finished": "finished", "closespider_timeout": "time_limit", "shutdown": "interrupted",
-                "max_pages": "max_pages"}
+                "max_pages": "max_pages", "rate_limited": "rate_limited"}
 
 
 class SnapshotPipeline:

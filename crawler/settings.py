@@ -20,12 +20,14 @@ def user_agent(contact: str = CONTACT_URL) -> str:
 
 USER_AGENT = user_agent()
 
-# robots.txt is respected by default; what it forbids is recorded in the report.
+# robots.txt is respected by default (RFC 9309, crawler/robots.py); what it forbids is recorded in the report.
 ROBOTSTXT_OBEY = True
 ROBOTSTXT_USER_AGENT = "nok-audit"
 
 # Politeness: few parallel requests per site, a delay adapted to the server's latency.
-CONCURRENT_REQUESTS = 16
+# One organisation per crawl: the total equals the per-site figure, so no requests wait in Scrapy's downloader
+# queue beyond those in flight — a site that says «stop» (429 Retry-After) gets at most the one already sent.
+CONCURRENT_REQUESTS = 2
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_DELAY_JITTER = 0.5
@@ -35,6 +37,9 @@ AUTOTHROTTLE_MAX_DELAY = 10.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 DOWNLOAD_TIMEOUT = 20
+# A 429/503 with Retry-After is waited out up to this many seconds (and never beyond the site's time budget);
+# a longer wait stops the site's crawl (crawler/retry_after.py). --max-retry-after.
+NOK_RETRY_AFTER_MAX = 120.0
 RETRY_TIMES = 1
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = True
@@ -60,6 +65,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SiteScopeGuard": 40,
     "crawler.middlewares.PrivateAddressGuard": 50,
     "crawler.middlewares.RobotsRecorder": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.Rfc9309RobotsTxt": 100,
+    "crawler.retry_after.RetryAfter": 560,
     "crawler.middlewares.EncodingFixer": 950,
 }
 # Scrapy's remote-control server (code execution over HTTP on 127.0.0.1) has no place in an audit run;

@@ -109,6 +109,7 @@ class SiteJob:
     def finish(self) -> None:
         """Evaluate, run the browser stage, write the reports, file the result (in a thread)."""
         from crawler.audit import evaluate_and_report
+        from crawler.batch import OUTCOME_TEXT
         from crawler.store import queue
         from crawler.store.results import report_of, store_result
 
@@ -119,8 +120,7 @@ class SiteJob:
                                          accessibility=self.plan.accessibility, stored_controls=False,
                                          pdf=self.plan.pdf, previous=previous)[0]
             outcome = queue.CHECKED if report["crawl"]["entry_ok"] else queue.UNREACHABLE
-            note = "проверен" if outcome == queue.CHECKED else "сайт недоступен"
-            if store_result(self.store, self.claim, self.worker, self.work, outcome, note) is None:
+            if store_result(self.store, self.claim, self.worker, self.work, outcome, OUTCOME_TEXT[outcome]) is None:
                 logger.warning("site %s was given to another worker meanwhile; this result is discarded",
                                self.claim.site_id)
             shutil.rmtree(self.work, ignore_errors=True)

@@ -458,6 +458,8 @@ def _crawl_facts(c: dict) -> list[dict]:
 def _robots(r: dict) -> dict:
     if not r["obeyed"]:
         state = "не учитывался: обход выполнен без его ограничений"
+    elif r.get("unavailable"):
+        state = r["unavailable"]
     elif r["status"] is None:
         state = "учитывался, но загрузить его не удалось"
     else:

@@ -24,6 +24,7 @@ STOP_REASON_TEXT = {
     "max_pages": "достигнут лимит страниц",
     "time_limit": "истекло отведённое на обход время",
     "interrupted": "обход прерван",
+    "rate_limited": "сайт ограничил частоту запросов (429/503 с Retry-After), обход остановлен",
 }
 
 INDICATOR_TITLES = {

@@ -86,6 +86,7 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
             "obeyed": journal.robots.obeyed,
             "url": journal.robots.url,
             "status": journal.robots.status,
+            "unavailable": journal.robots.unavailable,
             "disallowed": [{"url": p.url, "referer": p.referer, "link_text": p.link_text,
                             "message": p.message} for p in journal.robots.disallowed],
         },
@@ -305,6 +306,8 @@ def _error_entry(p: Problem) -> dict:
 
 def crawl_status(journal: CrawlJournal) -> tuple[str, str]:
     """(status, Russian explanation). `complete` means `absent` can be trusted as "not published"."""
+    if journal.robots.unavailable:
+        return labels.UNREACHABLE, f"не удалось проверить: {journal.robots.unavailable}; все пункты — «не удалось проверить»"
     if not journal.entry_ok:
         reason = journal.entry_error or "стартовая страница не загрузилась"
         return labels.UNREACHABLE, f"сайт недоступен: {reason}; все пункты — «не удалось проверить»"

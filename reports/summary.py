@@ -359,7 +359,7 @@ def build_summary_view(summary: dict, *, generated: str, tool: str, script_hash:
         "counts": [
             {"label": "Отчётов в сводке", "value": format_int(len(summary["organisations"]))},
             {"label": "Сайтов проверено", "value": format_int(len(ranked))},
-            {"label": "Сайт недоступен", "value": format_int(len(summary["unreachable"]))},
+            {"label": "Не удалось проверить", "value": format_int(len(summary["unreachable"]))},
         ],
         "ranked_by": ("по итоговому баллу (при равенстве — по доле 1.1)" if show_score
                       else "по доле обязательной информации на сайте (показатель 1.1)"),
@@ -419,7 +419,7 @@ def write_summary(summary: dict, out_dir, *, generated: str, tool: str) -> dict[
 
 def terminal_lines(summary: dict, paths: dict[str, Path], problems: list[str]) -> list[str]:
     lines = [f"Сводка: отчётов {len(summary['organisations'])}, сайтов проверено {len(summary['ranked'])}, "
-             f"сайт недоступен {len(summary['unreachable'])}."]
+             f"не удалось проверить {len(summary['unreachable'])}."]
     if problems:
         lines.append(f"Пропущено папок: {len(problems)} (причины выше).")
     changed = summary.get("changes") or []

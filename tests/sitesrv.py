@@ -11,8 +11,10 @@ API
     Serve one folder in a daemon thread. ``SiteServer.base_url`` is like
     ``"http://127.0.0.7:41234"`` (no trailing slash); ``.url(path)`` joins a
     path; ``.stop()`` shuts it down (also usable as a context manager);
-    ``.requests`` records every request as ``Hit(method, path, headers)`` (path
-    with query string), so tests can check what a crawler did or did not fetch.
+    ``.requests`` records every request as ``Hit(method, path, headers, at)`` (path
+    with query string, ``at`` its monotonic arrival time), so tests can check what
+    a crawler did or did not fetch, and when. ``.config`` (the parsed
+    ``_server.json``) may be changed while serving.
 ``start_all(sites_root, first_octet_start=10) -> dict[str, SiteServer]``
     Start every site folder under ``sites_root`` (sorted by name; folders whose
     name starts with ``_`` or ``.`` and folders without files are skipped) on
@@ -82,9 +84,15 @@ Serving rules
     allows gzip; adds ``Content-Encoding: gzip`` and ``Vary: Accept-Encoding``.
 ``"binary_as_html": ["/fake.html"]``
     Serve 64 KiB of random binary bytes as ``text/html; charset=utf-8``.
+``"retry_after": {"/uslugi/": {"status": 429, "value": "3600", "times": 1}}``
+    The first ``times`` requests of that path (default: all) answer ``status``
+    (default 429) with ``Retry-After: value``; ``"date+N"`` sends an HTTP-date
+    N seconds after the moment of the answer. Later requests are served normally.
+    ``.refused_at`` lists when each such answer had been sent.
 
 Special paths are checked in this order: garbage, slow (then continues),
-redirect_loop, redirects, status, big, binary_as_html, calendar, static files.
+retry_after, redirect_loop, redirects, status, big, binary_as_html, calendar,
+static files. (``"status": {"/robots.txt": 500}`` makes robots.txt fail.)
 
 By hand: ``python tests/sitesrv.py tests/sites/kcson_full 127.0.0.10 [--port N]
 [--other http://127.0.0.11:8000]`` serves one site until Ctrl-C.
@@ -100,8 +108,10 @@ import secrets
 import socket
 import sys
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -141,6 +151,7 @@ class Hit:
     method: str
     path: str                 # path with query string, as requested
     headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)    # when the request arrived (monotonic clock)
 
 
 def _load_config(folder: Path, other_base_url: str | None) -> dict:
@@ -177,6 +188,8 @@ class SiteServer:
         self.name = self.folder.name
         self.config = _load_config(self.folder, other_base_url)
         self.requests: list[Hit] = []
+        self.refused: dict[str, int] = {}                # path -> requests answered by `retry_after`
+        self.refused_at: list[float] = []                # when each such answer had been sent (monotonic)
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()     # open client connections, closed by stop()
         self._lock = threading.Lock()
@@ -310,6 +323,9 @@ class _Handler(BaseHTTPRequestHandler):
                 if site.stopping.wait(float(delay)):
                     self.close_connection = True
                     return
+            refusal = (cfg.get("retry_after") or {}).get(path)
+            if refusal and self._refuse(path, refusal, head):
+                return
             loop = cfg.get("redirect_loop") or []
             if path in loop:
                 return self._redirect(302, loop[(loop.index(path) + 1) % len(loop)], head)
@@ -332,6 +348,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._static(path, head)
         except OSError:            # client went away, or stop() closed the connection
             self.close_connection = True
+
+    def _refuse(self, path: str, rule: dict, head: bool) -> bool:
+        with self.site._lock:
+            n = self.site.refused[path] = self.site.refused.get(path, 0) + 1
+        if rule.get("times") is not None and n > int(rule["times"]):
+            return False
+        value = str(rule.get("value", "1"))
+        if value.startswith("date+"):
+            value = formatdate(time.time() + float(value[5:]), usegmt=True)
+        status = int(rule.get("status", 429))
+        self._send(status, _error_page(status, "Слишком много запросов"), "text/html; charset=utf-8", head,
+                   extra={"Retry-After": value})
+        self.wfile.flush()
+        with self.site._lock:
+            self.site.refused_at.append(time.monotonic())
+        return True
 
     def _static(self, path: str, head: bool) -> None:
         root = self.site.folder
