@@ -4,6 +4,7 @@
     .venv/bin/python bench/batch.py [--sites 100] [--pages 50] [--seed 1] [--jobs 2] [--concurrency 8]
                                     [--browser-sites N] [--batches plain,browser] [--name batch] [--no-write]
     .venv/bin/python bench/batch.py --batches plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip --name inprocess
+    .venv/bin/python bench/batch.py --sites 20 --batches browser:j4,browser:j4:b2 --name browsers   (issue #13)
 
 1. generates (or reuses) the corpus of bench/run.py (bench/gen_corpus.py, in bench/work/corpus/) and serves it
    with nginx on loopback, one address per site (bench/run.py's Nginx: always stopped at the end);
@@ -53,34 +54,38 @@ STAGES = {"plain": ["--no-browser", "--render", "never"], "browser": ["--offline
 
 @dataclass(frozen=True)
 class Batch:
-    """One batch of the plan, written STAGE[:ip][:jN][:mN] (see --batches): STAGE plain (no browser) or browser
-    (--offline); ip = --in-process (worker processes instead of one `check` process per site); jN = --jobs N
-    (default: --jobs); mN = --max-sites-per-process N (with ip; default: nok-audit's, 200)."""
+    """One batch of the plan, written STAGE[:ip][:jN][:mN][:bN] (see --batches): STAGE plain (no browser) or
+    browser (--offline); ip = --in-process (worker processes instead of one `check` process per site); jN = --jobs N
+    (default: --jobs); mN = --max-sites-per-process N (with ip; default: nok-audit's, 200); bN = --browsers N
+    (Chromiums at once for the whole run; default: nok-audit's, 1)."""
     key: str
     stage: str
     in_process: bool = False
     jobs: int = 2
     max_sites: int | None = None
+    browsers: int | None = None
 
     @classmethod
     def parse(cls, spec: str, default_jobs: int) -> "Batch":
         stage, *opts = spec.strip().split(":")
         if stage not in STAGES:
             raise ValueError(f"{spec!r}: the stage must be one of {', '.join(STAGES)}")
-        in_process, jobs, max_sites = False, default_jobs, None
+        in_process, jobs, max_sites, browsers = False, default_jobs, None, None
         for o in opts:
             if o == "ip":
                 in_process = True
-            elif o[:1] in ("j", "m") and o[1:].isdigit() and int(o[1:]) > 0:
+            elif o[:1] in ("j", "m", "b") and o[1:].isdigit() and int(o[1:]) > 0:
                 if o[0] == "j":
                     jobs = int(o[1:])
-                else:
+                elif o[0] == "m":
                     max_sites = int(o[1:])
+                else:
+                    browsers = int(o[1:])
             else:
-                raise ValueError(f"{spec!r}: unknown option {o!r} (ip, jN, mN)")
+                raise ValueError(f"{spec!r}: unknown option {o!r} (ip, jN, mN, bN)")
         if max_sites is not None and not in_process:
             raise ValueError(f"{spec!r}: mN (--max-sites-per-process) needs ip (--in-process)")
-        return cls(spec.strip(), stage, in_process, jobs, max_sites)
+        return cls(spec.strip(), stage, in_process, jobs, max_sites, browsers)
 
     @property
     def browser(self) -> bool:
@@ -93,7 +98,7 @@ class Batch:
     @property
     def title(self) -> str:
         how = (f"--in-process --jobs {self.jobs}" + (f" --max-sites-per-process {self.max_sites}" if self.max_sites else "")
-               if self.in_process else f"--jobs {self.jobs}")
+               if self.in_process else f"--jobs {self.jobs}") + (f" --browsers {self.browsers}" if self.browsers else "")
         return f"nok-audit run {how}, " + ("with the browser stage" if self.browser else "no browser")
 
     @property
@@ -108,6 +113,8 @@ class Batch:
         extra = ["--in-process"] if self.in_process else []
         if self.max_sites:
             extra += ["--max-sites-per-process", str(self.max_sites)]
+        if self.browsers:
+            extra += ["--browsers", str(self.browsers)]
         return extra + STAGES[self.stage]
 
 
@@ -575,10 +582,10 @@ def parse_args(argv=None):
     ap.add_argument("--browser-sites", type=int, default=None,
                     help="sites of the batches with the browser stage (default: all --sites; 0 = skip them)")
     ap.add_argument("--batches", default="plain,browser",
-                    help="batches to run, in order, comma-separated, each STAGE[:ip][:jN][:mN]: STAGE plain "
+                    help="batches to run, in order, comma-separated, each STAGE[:ip][:jN][:mN][:bN]: STAGE plain "
                          "(--no-browser --render never) or browser (--offline); ip = --in-process; jN = --jobs N "
-                         "(default --jobs); mN = --max-sites-per-process N (with ip). Default: plain,browser; e.g. "
-                         "plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip")
+                         "(default --jobs); mN = --max-sites-per-process N (with ip); bN = --browsers N. Default: "
+                         "plain,browser; e.g. plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip,browser:j4:b2")
     ap.add_argument("--only", choices=sorted(STAGES), default=None, help="same as --batches STAGE")
     ap.add_argument("--name", default="batch", help="results file name: bench/results/<date>-NAME.md/.json "
                                                     "(default batch)")

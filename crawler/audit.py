@@ -17,6 +17,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import __version__
+from crawler.browser_pool import browser_slot
 from crawler.crawlstore import load_crawl
 from crawler.settings import user_agent
 
@@ -224,13 +225,14 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
         return report, json_path, html_path
 
     if browser is not None:
-        session = BrowserSession(browser)
-        try:
-            controls, a11y = session.run(browser_stage(session.browser, session.error, crawl, findings, out_dir,
-                                                       browser, accessibility))
-            return report_with(controls, a11y, session.print_pdf if pdf else None)
-        finally:
-            session.close()
+        with browser_slot():            # in a batch: wait for one of its --browsers Chromiums
+            session = BrowserSession(browser)
+            try:
+                controls, a11y = session.run(browser_stage(session.browser, session.error, crawl, findings,
+                                                           out_dir, browser, accessibility))
+                return report_with(controls, a11y, session.print_pdf if pdf else None)
+            finally:
+                session.close()
     if stored_controls:
         from crawler.control.stage import load_controls
         return report_with(load_controls(out_dir), load_accessibility(out_dir))

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawler.browser_pool import POOL_ENV, make_pool
 from crawler.store import queue
 from crawler.store import StoreError
 from crawler.store.db import Store, is_connection_loss
@@ -34,6 +35,7 @@ EXIT_OUTCOME = {0: queue.CHECKED, 5: queue.CHECKED, 3: queue.UNREACHABLE}
 OUTCOME_TEXT = {queue.CHECKED: "проверен", queue.UNREACHABLE: "не удалось проверить (сайт недоступен или закрыт robots.txt)",
                 queue.TIMEOUT: "не уложился в предел времени", queue.FAILED: "ошибка проверки"}
 WORK = ".work"
+BROWSER_POOL = ".browsers"
 DB_RETRY_SECONDS = float(os.environ.get("NOK_DB_RETRY_SECONDS", "60"))   # how long an outage is waited out
 
 
@@ -88,8 +90,10 @@ class BatchState:
 
 class Batch:
     def __init__(self, store: Store, run_id: int, run_dir: Path, check_args: list[str], jobs: int,
-                 time_limit: float, command: list[str] | None = None):
+                 time_limit: float, command: list[str] | None = None, browsers: int = 1):
         self.store, self.run_id, self.run_dir = store, run_id, Path(run_dir)
+        # The check processes' browser stages share `browsers` Chromiums (crawler/browser_pool.py).
+        self.env = {**os.environ, POOL_ENV: str(make_pool(self.run_dir / BROWSER_POOL, browsers))}
         self.check_args, self.jobs, self.time_limit = check_args, max(1, jobs), time_limit
         self.command = command or [sys.executable, "-m", "crawler.cli", "check"]
         self.worker = queue.worker_id()
@@ -131,7 +135,7 @@ class Batch:
         with self.state.lock:
             self.state.running[claim.key] = work
         try:
-            proc = subprocess.run(args, capture_output=True, text=True, timeout=self.time_limit,
+            proc = subprocess.run(args, capture_output=True, text=True, timeout=self.time_limit, env=self.env,
                                   preexec_fn=die_with_parent)
         except subprocess.TimeoutExpired:
             return work, queue.TIMEOUT, (f"не уложился в предел {self.time_limit:g} с — будет проверен заново "

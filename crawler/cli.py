@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int, default=2, help="сайтов одновременно (по умолчанию 2)")
     run.add_argument("--site-time-limit", type=float, default=1800.0,
                      help="предел времени на один сайт, с (по умолчанию 1800)")
+    run.add_argument("--browsers", type=int, default=1, metavar="N",
+                     help="браузеров Chromium одновременно на весь прогон (по умолчанию 1): сайты обходятся по "
+                          "--jobs сразу, а проверки в браузере ждут свободного браузера; около 0,6 ГБ памяти на браузер")
     run.add_argument("--keep", type=int, default=None, metavar="N",
                      help="хранить только N последних завершённых прогонов (старые удаляются из базы и с диска)")
     run.add_argument("--sheet", default=None, help="лист XLSX с реестром (по умолчанию первый)")

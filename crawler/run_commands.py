@@ -45,8 +45,8 @@ def _registry(path: str, sheet: str | None):
 def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> int:
     from crawler.batch import Batch, display_for_terminal
 
-    if args.jobs < 1 or args.site_time_limit <= 0:
-        raise BadInput("--jobs и --site-time-limit должны быть положительными")
+    if args.jobs < 1 or args.site_time_limit <= 0 or args.browsers < 1:
+        raise BadInput("--jobs, --browsers и --site-time-limit должны быть положительными")
     if args.max_sites_per_process < 1 or args.processes < 1:
         raise BadInput("--max-sites-per-process и --processes должны быть положительными")
     if args.keep is not None and args.keep < 1:
@@ -75,7 +75,8 @@ def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> in
             return _finish(store, args, run_id, run_dir)
         display = display_for_terminal()
         try:
-            state = Batch(store, run_id, run_dir, check_args, args.jobs, args.site_time_limit).run(display)
+            state = Batch(store, run_id, run_dir, check_args, args.jobs, args.site_time_limit,
+                          browsers=args.browsers).run(display)
         finally:
             display.close()
         if state.db_error:
@@ -132,14 +133,16 @@ def _run_in_process(store: Store, args, run_id: int, run_dir: Path) -> None:
     import subprocess
     import time
 
-    from crawler.batch import BatchState, die_with_parent, display_for_terminal
+    from crawler.batch import BROWSER_POOL, BatchState, die_with_parent, display_for_terminal
+    from crawler.browser_pool import POOL_ENV, make_pool
     from crawler.worker import EXIT_STORE
 
     jobs_dir = run_dir / ".jobs"
     command = [sys.executable, "-m", "crawler.worker", "--db", store.url, "--run", str(run_id), "--jobs",
                str(args.jobs), "--max-sites", str(args.max_sites_per_process),
                "--site-time-limit", str(args.site_time_limit)]
-    env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir)}
+    env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir),
+           POOL_ENV: str(make_pool(run_dir / BROWSER_POOL, args.browsers))}
     p = queue.progress(store, run_id)
     state = BatchState(total=p.total, done_before=p.done)
     display = display_for_terminal()
