@@ -13,7 +13,6 @@ reports that more precisely («имя сайта не найдено», «сое
 from __future__ import annotations
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-
 from twisted.python.failure import Failure
 
 from crawler.errors import BlockedRequest, classify
@@ -21,7 +20,7 @@ from crawler.errors import BlockedRequest, classify
 PARSE_LIMIT = 500 * 1024
 # Download failures that mean the server (not the name or the address) failed: RFC 9309's «unreachable».
 _UNREACHABLE_KINDS = {"timeout", "connection", "bad_response"}
-HINT = ("организация, проверяющая собственный сайт, может запустить проверку с --ignore-robots")
+HINT = "организация, проверяющая собственный сайт, может запустить проверку с --ignore-robots"
 
 
 def unavailable_reason(what: str) -> str:
