@@ -144,6 +144,30 @@ def test_every_registry_row_is_either_an_organisation_or_a_skipped_row_with_its_
     assert all(p.startswith("строка ") and "пропущен" in p for p in problems)
 
 
+_CELL = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), _URLISH, _HOST,
+                  st.sampled_from(["Сайт", "url", "Наименование", "социальная", "образование"]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_CELL, min_size=1, max_size=4), min_size=1, max_size=5))
+def test_any_xlsx_sheet_gives_organisations_skipped_rows_or_a_registry_error(rows):
+    import openpyxl
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    book = openpyxl.Workbook()
+    for row in [["Наименование", "Сайт"], *rows]:
+        book.active.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.xlsx"
+        book.save(path)
+        try:
+            orgs, problems = load_registry(path)
+        except RegistryError:
+            return
+    assert all(parse_start_url(o.url) == (o.url, False) for o in orgs)
+    assert all(p.startswith("строка ") for p in problems)
+
+
 def test_bad_urls_in_a_registry_are_skipped_with_row_number_and_reason(tmp_path):
     path = tmp_path / "reg.csv"
     path.write_text("Наименование;Сайт\n"
