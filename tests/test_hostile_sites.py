@@ -145,3 +145,12 @@ def test_retry_after_values():
     assert retry_after_seconds("Fri, 04 Dec 2026 20:00:00 GMT", now) == 0          # in the past: now
     for junk in (None, "", "soon", "-5", "1.5e3", "Fri, 99 Foo 2026"):
         assert retry_after_seconds(junk, now) is None
+
+
+def test_robots_txt_asking_to_retry_shortly_is_waited_for_then_obeyed(small, tmp_path):
+    small.config.update({"retry_after": {"/robots.txt": {"status": 503, "value": "1", "times": 1}}})
+    run = _audit(small, tmp_path)
+    assert run.code == 0, run.stderr
+    robots = [h for h in small.requests if h.path == "/robots.txt"]
+    assert len(robots) == 2 and robots[1].at - small.refused_at[0] >= 0.9
+    assert run.report["robots"]["unavailable"] == "" and "/novosti/8/" in {h.path for h in small.requests}
