@@ -30,6 +30,16 @@ echo "==> pip install (exact pins from requirements.lock)"
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
 # Chromium comes from Debian (/usr/bin/chromium); Playwright's own browser download is never used.
 
+# The real visually-impaired plugins the browser tests serve (tests/npm/package.json, exact pins in its
+# package-lock.json), installed into the git-ignored tests/npm/node_modules; npm from Debian when missing.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "==> apt-get install npm"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null
+fi
+echo "==> npm ci (tests/npm: test-site plugins)"
+npm ci --prefix tests/npm --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+
 if [ "${1:-}" != "--no-demo" ]; then
   echo "==> demo audit"
   .venv/bin/nok-audit demo --out nok-reports/demo

@@ -116,13 +116,16 @@ def _add_crawl_options(p: argparse.ArgumentParser) -> None:
     b.add_argument("--no-accessibility", action="store_true", help="без дополнительной проверки доступности (axe)")
     b.add_argument("--offline", action="store_true",
                    help="браузер не обращается к внешним адресам (проверка локальной копии сайта)")
+    b.add_argument("--net-probe", default=None, metavar="URL",
+                   help="общеизвестный сайт: если при проверке внешней ссылки он тоже не отвечает, у проверяющего "
+                        "нет интернета и ссылка не считается нерабочей (по умолчанию https://www.gosuslugi.ru/)")
     p.add_argument("--quiet", action="store_true", help="без индикатора хода обхода")
     p.add_argument("--verbose", action="store_true", help="подробный журнал Scrapy")
 
 
 # Options of `run` handed on unchanged to each site's `check`.
 _PASS_THROUGH = ("max_pages", "max_depth", "delay", "concurrency", "timeout", "time_limit", "max_retry_after", "checklist",
-                 "methodology", "operator_data", "render", "chromium", "contact")
+                 "methodology", "operator_data", "render", "chromium", "contact", "net_probe")
 _PASS_FLAGS = ("no_browser", "ignore_robots", "allow_private", "offline", "no_pdf", "no_accessibility")
 
 
@@ -257,12 +260,15 @@ def _control_options(args):
     if args.no_browser:
         return None
     from crawler.control.scenario import ScenarioError, load_scenarios
-    from crawler.control.stage import ControlOptions
+    from crawler.control.stage import DEFAULT_NET_PROBE, ControlOptions
 
     if args.submit_forms and not args.submit_message.strip():
         raise BadInput("--submit-forms отправляет форму только с текстом обращения: добавьте --submit-message «…»")
     if args.check_timeout <= 0:
         raise BadInput("--check-timeout должно быть положительным")
+    probe = args.net_probe or DEFAULT_NET_PROBE
+    if urlsplit(probe).scheme not in ("http", "https") or not urlsplit(probe).hostname:
+        raise BadInput(f"--net-probe: нужен адрес сайта вида https://…, а не «{probe}»")
     try:
         load_scenarios(args.controls)
     except (ScenarioError, OSError) as exc:
@@ -270,7 +276,7 @@ def _control_options(args):
     return ControlOptions(chromium=args.chromium or None, submit_forms=args.submit_forms,
                           submit_message=args.submit_message, check_mx=args.check_mx,
                           check_timeout=args.check_timeout, scenarios=args.controls, offline=args.offline,
-                          resolve=parse_resolve(args.resolve),
+                          resolve=parse_resolve(args.resolve), net_probe=probe,
                           user_agent=user_agent(args.contact or CONTACT_URL))
 
 

@@ -369,6 +369,12 @@ def _control(c: dict) -> dict:
         "steps": steps,
         "steps_more": f"Ещё шагов: {hidden} — полный список в report.json." if hidden else "",
         "submitted": "форма отправлена (запуск с --submit-forms)" if c["submitted"] else "",
+        # Every candidate tried (the channel's verdict is the best of them), each with its own result.
+        "attempts": [{"text": a.get("text") or "", "page": link(a.get("url") or ""),
+                      "works_css": WORKS_CSS.get(a.get("works"), "works-unknown"),
+                      "works_badge": labels.WORKS_BADGE.get(a.get("works"), labels.WORKS_BADGE[None]),
+                      "reason": a.get("reason") or ""}
+                     for a in (c["details"].get("attempts") or []) if isinstance(a, dict)],
         "screenshots": [screenshot(s) for s in c["screenshots"]],
         "thumb_width": THUMBNAIL_WIDTH,
     }

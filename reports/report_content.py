@@ -254,6 +254,8 @@ def _with_reason(head: str, reason: str) -> str:
 def works_text(item_id: str, r: ControlResult) -> str:
     """Russian: what the control check established. VALIDATED never claims a call or a letter."""
     if r.works is None:
+        if r.reason.startswith("не удалось проверить"):          # the reason already says it
+            return r.reason
         return _with_reason("не удалось проверить", r.reason)
     if r.method == VALIDATED:
         if r.works:

@@ -11,7 +11,7 @@ API
     Serve one folder in a daemon thread. ``SiteServer.base_url`` is like
     ``"http://127.0.0.7:41234"`` (no trailing slash); ``.url(path)`` joins a
     path; ``.stop()`` shuts it down (also usable as a context manager);
-    ``.requests`` records every request as ``Hit(method, path, headers, at)`` (path
+    ``.requests`` records every request as ``Hit(method, path, headers, at, body)`` (path
     with query string, ``at`` its monotonic arrival time), so tests can check what
     a crawler did or did not fetch, and when. ``.config`` (the parsed
     ``_server.json``) may be changed while serving.
@@ -38,7 +38,7 @@ Serving rules
   anything else ``application/octet-stream``.
 * ``robots.txt`` in the folder is served as-is (``text/plain``); without one,
   ``/robots.txt`` is a plain 404.
-* GET and HEAD are served; any other method answers 405.
+* GET and HEAD are served; any other method answers 405, except POST to a path listed in ``post``.
 
 ``_server.json`` keys (all optional)
 ------------------------------------
@@ -89,6 +89,11 @@ Serving rules
     (default 429) with ``Retry-After: value``; ``"date+N"`` sends an HTTP-date
     N seconds after the moment of the answer. Later requests are served normally.
     ``.refused_at`` lists when each such answer had been sent.
+``"post": {"/priemnaya/send/": 200}``
+    Accept POST on these paths (a form's endpoint): below 400 a small «обращение принято» page, else an
+    error page, with that status. The body is recorded in ``Hit.body``. GET of the same path is served
+    as usual (combine with ``status`` for an endpoint that answers GET with 404/405/400). Tests may
+    change ``SiteServer.config["post"]`` / ``["status"]`` between runs: the config is read per request.
 
 Special paths are checked in this order: garbage, slow (then continues),
 retry_after, redirect_loop, redirects, status, big, binary_as_html, calendar,
@@ -152,6 +157,7 @@ class Hit:
     path: str                 # path with query string, as requested
     headers: dict[str, str]
     at: float = field(default_factory=time.monotonic)    # when the request arrived (monotonic clock)
+    body: str = ""            # a POST body (decoded as UTF-8), for ``post`` paths
 
 
 def _load_config(folder: Path, other_base_url: str | None) -> dict:
@@ -265,10 +271,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(head=True)
 
     def _not_allowed(self):
-        self.site.requests.append(Hit(self.command, self.path, dict(self.headers)))
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
+        self.site.requests.append(Hit(self.command, self.path, dict(self.headers), body=body.decode("utf-8", "replace")))
+        status = (self.site.config.get("post") or {}).get(unquote(urlsplit(self.path).path))
+        if self.command == "POST" and status:
+            status = int(status)
+            page = (_page("Обращение принято", "<p>Спасибо! Ваше обращение зарегистрировано.</p>") if status < 400
+                    else _error_page(status, "Ошибка сервера" if status >= 500 else "Страница не найдена"))
+            return self._send(status, page, "text/html; charset=utf-8")
         self._send(405, _error_page(405, "Метод не поддерживается"), "text/html; charset=utf-8",
                    extra={"Allow": "GET, HEAD"})
 

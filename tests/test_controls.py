@@ -16,6 +16,16 @@ widget never makes Chromium contact pos.gosuslugi.ru.
                 сетях» heading without a link to a social network, no e-mail/FAQ
     pos         the ПОС widget (cannot load offline), a plugin script that never initialises, a FAQ whose
                 questions link to answer pages
+    postonly    a form posting to an endpoint that answers GET with 404 (the tests switch it to 405, 400,
+                200, and its POST answer to 404/500/200), the REAL bvi plugin (npm package, installed by
+                ./setup.sh into tests/npm/node_modules) initialised, links to bus.gov.ru and vk.com (never
+                contacted: offline) and an on-site questionnaire. Served on port 80 of a 127.0.77.x address:
+                bvi 1.0.2 sets its cookies with domain=location.host, which breaks on any other port.
+    formdead    a form with action="#" that no script handles; the real bvi loaded but never initialised
+    bvi404      the bvi script missing (404) though the page initialises it; a form with action="#" sent
+                by a script (fetch) — a working form
+    gosweb      a Госвеб-style built-in panel: «А+» grows the text elements by 1 px per click (not <body>),
+                colour-scheme buttons; its form's endpoint answers GET with 405
 """
 from __future__ import annotations
 
@@ -38,16 +48,21 @@ from crawler.control.stage import (CONTROLS_FILE, ControlOptions, control_site, 
                                    run_controls_many)
 from crawler.crawlstore import load_crawl
 
+from conftest import BROWSER as BROWSER_ARGS
 from conftest import FAST, run_cli
-from sitesrv import start_site
+from sitesrv import dead_url, start_site
 
 pytestmark = pytest.mark.skipif(not os.path.exists(chromium_path()), reason="Chromium не установлен")
 
 ROOT = Path(__file__).parent.parent
 SITES = Path(__file__).parent / "sites_browser"
 IPS = {"survey": "127.0.0.40", "good": "127.0.0.41", "disabled": "127.0.0.42", "deadaction": "127.0.0.43",
-       "stub": "127.0.0.44", "pos": "127.0.0.45"}
-CRAWLED = ["good", "disabled", "deadaction", "stub", "pos"]
+       "stub": "127.0.0.44", "pos": "127.0.0.45", "formdead": "127.0.0.47", "bvi404": "127.0.0.48",
+       "gosweb": "127.0.0.49"}
+DEAD_IP = "127.0.0.61"           # nothing listens there: a dead "social network" link of the stub site
+CRAWLED = ["good", "disabled", "deadaction", "stub", "pos", "postonly", "formdead", "bvi404", "gosweb"]
+BVI = ROOT / "tests" / "npm" / "node_modules" / "bvi" / "dist"      # the real plugin, from the npm registry
+WITH_BVI = ("postonly", "formdead")
 CHANNELS = ["ch_phone", "ch_email", "ch_e_service", "ch_faq", "ch_opinion", "ch_other", "acc_alt_version"]
 OFFLINE = ControlOptions(offline=True, check_timeout=15)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -66,18 +81,33 @@ def _cli_supports(flag: str) -> bool:
 
 
 # ---- fixtures -------------------------------------------------------------------------------------------
+def _start_on_port_80(folder: Path):
+    """Port 80 of a free 127.0.77.x address (a parallel run elsewhere may hold one)."""
+    import random
+    for last in random.sample(range(2, 250), 30):
+        try:
+            return start_site(folder, f"127.0.77.{last}", port=80)
+        except OSError:
+            continue
+    pytest.fail("no free port 80 on 127.0.77.x for the bvi site (the tests run as root in CI)")
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
+    assert (BVI / "js" / "bvi.min.js").is_file(), "the bvi npm package is not installed: run ./setup.sh"
     root = tmp_path_factory.mktemp("sites_browser")
     started = {"survey": start_site(SITES / "survey", IPS["survey"])}
+    dead = dead_url(DEAD_IP)
     try:
         for name in CRAWLED:
             dst = root / name
             shutil.copytree(SITES / name, dst)
+            if name in WITH_BVI:             # served from the installed package, never copied into the repo
+                shutil.copytree(BVI, dst / "vendor" / "bvi")
             for f in dst.rglob("*.html"):
-                f.write_text(f.read_text(encoding="utf-8").replace("{{OTHER}}", started["survey"].base_url),
-                             encoding="utf-8")
-            started[name] = start_site(dst, IPS[name])
+                f.write_text(f.read_text(encoding="utf-8").replace("{{OTHER}}", started["survey"].base_url)
+                             .replace("{{DEAD}}", dead), encoding="utf-8")
+            started[name] = _start_on_port_80(dst) if name == "postonly" else start_site(dst, IPS[name])
         yield started
     finally:
         for s in started.values():
@@ -150,8 +180,8 @@ def test_every_site_gets_one_result_per_channel_and_controls_json(controlled, si
 
 
 def test_parallel_run_is_fast(controlled):
-    # 5 sites, 4 at a time, one Chromium (launch included); generous bound for slow CI machines.
-    assert controlled["elapsed"] < 30
+    # 9 sites, 4 at a time, one Chromium (launch included); generous bound for slow CI machines.
+    assert controlled["elapsed"] < 60
 
 
 def test_item_not_present_gets_no_browser_check(controlled, sites):
@@ -169,12 +199,12 @@ def test_working_form_is_filled_checked_and_not_submitted(controlled, sites):
     assert "форма не отправлялась" in r.reason
     log = "\n".join(r.steps)
     assert "«Иванов Иван Иванович»" in log and "«test@example.org»" in log and "отмечено" in log
-    assert "checkValidity" in log and "HTTP 200" in log
+    assert "checkValidity" in log
+    assert "адрес отправки не проверялся без отправки" in r.reason
     assert_screenshots(sites["good"], r, 2)
-    # Dry run: the action URL got one plain GET (no query = nothing typed was sent), no POST at all.
+    # Dry run: the action URL is never requested (a GET proves nothing about a POST endpoint), no POST at all.
     hits = controlled["hits"]["good"]
-    action_hits = [h for h in hits if h.path.startswith("/priemnaya/otpravka/")]
-    assert [(h.method, h.path) for h in action_hits] == [("GET", "/priemnaya/otpravka/")]
+    assert not [h for h in hits if h.path.startswith("/priemnaya/otpravka/")]
     assert not any(h.method == "POST" for h in hits)
 
 
@@ -185,10 +215,26 @@ def test_form_with_disabled_button_does_not_work(controlled, sites):
     assert_screenshots(sites["disabled"], r, 2)
 
 
-def test_form_posting_to_a_dead_address_does_not_work(controlled):
+def test_form_address_answering_get_with_404_is_not_judged_without_sending(controlled):
+    # /obrashenie/send.php answers GET with 404; without sending, that says nothing about its POST.
     r = result(controlled, "deadaction", "ch_e_service")
+    assert r.works is True, r.reason
+    assert "/obrashenie/send.php" in r.reason and "адрес отправки не проверялся без отправки" in r.reason
+    assert not [h for h in controlled["hits"]["deadaction"] if h.path.startswith("/obrashenie/send.php")]
+
+
+def test_hash_action_without_script_does_not_work(controlled):
+    r = result(controlled, "formdead", "ch_e_service")
     assert r.works is False
-    assert "/obrashenie/send.php" in r.reason and "HTTP 404" in r.reason
+    assert "«#»" in r.reason and "ни один скрипт не обрабатывает" in r.reason
+
+
+def test_hash_action_sent_by_a_script_works(controlled):
+    r = result(controlled, "bvi404", "ch_e_service")
+    assert r.works is True, r.reason
+    assert "форму отправляет скрипт" in r.reason and "адрес отправки не проверялся без отправки" in r.reason
+    assert any("submit" in s and "обработчики событий" in s for s in r.steps)
+    assert not any(h.method == "POST" for h in controlled["hits"]["bvi404"])
 
 
 def test_placeholder_instead_of_form_does_not_work(controlled, sites):
@@ -356,6 +402,38 @@ def test_plugin_that_never_initialises_does_not_work(controlled):
     r = result(controlled, "pos", "acc_alt_version")
     assert r.works is False
     assert "bvi.min.js" in r.reason and "не срабатывает" in r.reason
+
+
+def test_real_bvi_initialised_works_after_its_panel_controls(controlled, sites):
+    r = result(controlled, "postonly", "acc_alt_version")
+    assert r.works is True, (r.reason, r.steps)
+    m = r.details["measurements"]
+    assert m["active"] == ["bvi-active"] and ".bvi-panel" in m["panel"]
+    # The real plugin grows the text by 1 px per «А+»: pressed until the text is ≥ 20 % larger.
+    assert m["before"]["para_font"] == 16 and m["after"]["para_font"] == 20
+    assert "«А+» ×4" in r.reason and "bvi-active" in r.reason
+    assert any("Обычная версия сайта" in s for s in r.steps)          # returned to the normal version
+
+
+def test_real_bvi_loaded_but_never_initialised_does_not_work(controlled):
+    r = result(controlled, "formdead", "acc_alt_version")
+    assert r.works is False
+    assert "bvi.min.js" in r.reason and "не срабатывает" in r.reason
+
+
+def test_bvi_script_missing_does_not_work(controlled):
+    r = result(controlled, "bvi404", "acc_alt_version")
+    assert r.works is False
+    assert "bvi.min.js: HTTP 404" in r.reason and "не загружается" in r.reason
+
+
+def test_gosweb_panel_styles_text_not_body(controlled):
+    r = result(controlled, "gosweb", "acc_alt_version")
+    assert r.works is True, (r.reason, r.steps)
+    m = r.details["measurements"]
+    assert m["before"]["para_font"] == 16 and m["after"]["para_font"] == 20
+    assert m["before"]["body_font"] == m["after"]["body_font"] == 16       # body untouched: the text decides
+    assert "«А+» ×4" in r.reason and m["active"] == ["gw-vision"]
 
 
 def test_switch_leading_to_404_does_not_work(controlled, sites):
@@ -527,3 +605,144 @@ def test_operator_scenario_file_is_run_step_by_step(special_runs):
     assert r.works is True, r.reason
     assert r.reason == "вопрос «Сколько стоит обслуживание на дому?» раскрывается"
     assert r.screenshots[0].caption == "Вопрос «Сколько стоит обслуживание на дому?» раскрыт"
+
+
+# ---- ch_opinion / ch_other offline: the auditor's network is not the organisation's fault ---------------------
+OFFLINE_REASON = "не удалось проверить: у проверяющего нет доступа в интернет"
+
+
+def test_offline_offsite_links_are_undecided_and_the_onsite_survey_decides(controlled):
+    r = result(controlled, "postonly", "ch_opinion")
+    assert r.works is True and r.method == BROWSER, r.reason
+    tried = {a["url"]: a for a in r.details["attempts"]}           # every candidate, each with its result
+    bus = tried["https://bus.gov.ru/qrcode/rate/123456"]
+    assert bus["works"] is None and bus["reason"].startswith(OFFLINE_REASON)
+    assert any(a["works"] is True and a["url"].endswith("/anketa/") for a in r.details["attempts"])
+    vk = result(controlled, "postonly", "ch_other")
+    assert vk.works is None and vk.reason.startswith(OFFLINE_REASON) and "vk.com" in vk.reason
+
+
+def test_offline_audit_report_shows_every_candidate(servers, tmp_path):
+    """The whole `nok-audit check --offline` (browser stage included) of a site linking to bus.gov.ru and vk.com."""
+    run = run_cli(["check", servers["postonly"].base_url + "/", "--out", str(tmp_path), *BROWSER_ARGS,
+                   "--render", "never", "--no-pdf", "--no-accessibility"], tmp_path)
+    assert run.code == 0, run.stderr[-2000:]
+    assert run.item("ch_opinion")["works"] is True
+    other = run.item("ch_other")
+    assert other["works"] is None and other["works_text"].startswith(OFFLINE_REASON)
+    form = run.item("ch_e_service")
+    assert form["works"] is True and "адрес отправки не проверялся без отправки" in form["control"]["reason"]
+    html = run.html
+    assert "Проверены все найденные варианты" in html and "https://bus.gov.ru/qrcode/rate/123456" in html
+    assert "адрес отправки не проверялся без отправки" in html
+    assert not [h for h in servers["postonly"].requests if h.path.startswith("/priemnaya/send/")]
+
+
+# A dead link among the "social networks" (the stub site's /kontakty/ links to a loopback port where nothing
+# listens): broken only when the auditor's network demonstrably works (--net-probe answers).
+DEAD_SOCIAL = f"""
+version: 1
+settings:
+  social_hosts: ["{DEAD_IP}"]
+controls:
+  - item: ch_other
+    method: http
+    candidates: {{from: links, max: 2}}
+    steps:
+      - call: check_social_links
+"""
+
+
+@pytest.fixture(scope="module")
+def probe_runs(sites, servers, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("probe")
+    scen = folder / "dead-social.yaml"
+    scen.write_text(DEAD_SOCIAL, encoding="utf-8")
+    survey_hits = len(servers["survey"].requests)
+
+    async def main():
+        async with chromium() as browser:
+            out = {}
+            for key, probe in (("offline", dead_url("127.0.0.62")), ("online", servers["survey"].url("/"))):
+                opts = ControlOptions(scenarios=str(scen), net_probe=probe, check_timeout=10)
+                res = await control_site(browser, sites["stub"].crawl, sites["stub"].findings, folder / key, opts)
+                out[key] = {r.item_id: r for r in res}
+            return out
+
+    got = asyncio.run(main())
+    got["probe_hits"] = [h for h in servers["survey"].requests[survey_hits:] if h.path == "/"]
+    return got
+
+
+def test_dead_link_while_the_auditor_is_offline_is_undecided(probe_runs):
+    r = probe_runs["offline"]["ch_other"]
+    assert r.works is None and r.reason.startswith(OFFLINE_REASON), r.reason
+    assert "соединение отклонено" in r.reason
+
+
+def test_dead_link_while_the_network_works_is_broken(probe_runs):
+    r = probe_runs["online"]["ch_other"]
+    assert r.works is False and "соединение отклонено" in r.reason, r.reason
+    assert len(probe_runs["probe_hits"]) == 1                 # the probe: one request per run
+
+
+# ---- ch_e_service: the endpoint is judged only by sending (--submit-forms) --------------------------------------
+@pytest.fixture(scope="module")
+def form_runs(sites, servers, tmp_path_factory):
+    """The form of `postonly` under endpoints answering GET with 404/405/400/200 (dry run), then really sent
+    to an endpoint answering POST with 404/500/200. The server's answers change between runs."""
+    import yaml
+    folder = tmp_path_factory.mktemp("forms")
+    data = yaml.safe_load((ROOT / "checklists" / "controls.yaml").read_text(encoding="utf-8"))
+    data["controls"] = [c for c in data["controls"] if c["item"] == "ch_e_service"]
+    scen = folder / "form-only.yaml"
+    scen.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    srv, site = servers["postonly"], sites["postonly"]
+    path = "/priemnaya/send/"
+    message = "Тестовое обращение оператора"
+
+    async def main():
+        out = {}
+        async with chromium() as browser:
+            for get in (404, 405, 400, 200):
+                srv.config["status"] = {path: get}
+                n = len(srv.requests)
+                res = await control_site(browser, site.crawl, site.findings, folder / f"get{get}",
+                                         ControlOptions(offline=True, scenarios=str(scen)))
+                out[f"get{get}"] = (res[0], srv.requests[n:])
+            srv.config["status"] = {path: 404}
+            for post in (404, 500, 200):
+                srv.config["post"] = {path: post}
+                n = len(srv.requests)
+                res = await control_site(browser, site.crawl, site.findings, folder / f"post{post}",
+                                         ControlOptions(offline=True, scenarios=str(scen), submit_forms=True,
+                                                        submit_message=message))
+                out[f"post{post}"] = (res[0], srv.requests[n:])
+        return out
+
+    try:
+        return asyncio.run(main())
+    finally:
+        srv.config["status"], srv.config["post"] = {path: 404}, {path: 200}
+
+
+@pytest.mark.parametrize("get", [404, 405, 400, 200])
+def test_form_endpoint_answering_get_anyhow_works_without_sending(form_runs, get):
+    r, hits = form_runs[f"get{get}"]
+    assert r.item_id == "ch_e_service" and r.works is True, r.reason
+    assert "адрес отправки не проверялся без отправки" in r.reason and r.submitted is False
+    assert not [h for h in hits if h.path.startswith("/priemnaya/send/")]       # never requested
+
+
+@pytest.mark.parametrize("post, works", [(404, False), (500, False), (200, True)])
+def test_submitted_form_is_judged_by_the_answer(form_runs, post, works):
+    r, hits = form_runs[f"post{post}"]
+    assert r.submitted is True and r.works is works, r.reason
+    sent = [h for h in hits if h.path.startswith("/priemnaya/send/")]
+    assert [h.method for h in sent] == ["POST"]                                # sent exactly once
+    from urllib.parse import parse_qs
+    assert parse_qs(sent[0].body)["message"] == ["Тестовое обращение оператора"]
+    if works:
+        assert "форма отправлена" in r.reason and "HTTP 200" in r.reason
+    else:
+        assert f"HTTP {post}" in r.reason

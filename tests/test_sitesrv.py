@@ -231,6 +231,23 @@ def test_post_not_allowed(broken):
     assert exc.value.code == 405
 
 
+def test_post_endpoint_answers_post_only_as_configured(broken, tmp_path):
+    (tmp_path / "index.html").write_text("<p>x</p>", encoding="utf-8")
+    (tmp_path / "_server.json").write_text('{"status": {"/send/": 404}, "post": {"/send/": 200}}', encoding="utf-8")
+    with sitesrv.start_site(tmp_path, "127.0.0.13") as srv:
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(srv.url("/send/"), timeout=5)
+        assert exc.value.code == 404                                # GET: «Cannot GET /send/»
+        req = urllib.request.Request(srv.url("/send/"), data="msg=привет".encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.status == 200 and "обращение зарегистрировано" in r.read().decode()
+        assert srv.requests[-1].method == "POST" and srv.requests[-1].body == "msg=привет"
+        srv.config["post"]["/send/"] = 500                          # changed between runs by a test
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            urllib.request.urlopen(urllib.request.Request(srv.url("/send/"), data=b"a=1", method="POST"), timeout=5)
+        assert exc.value.code == 500
+
+
 # ---------------------------------------------------------------- kcson_robots: gzip, session ids, calendar
 
 def test_robots_gzip_session_ids_calendar(robots):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
+import socket
 from urllib.parse import unquote, urlsplit
 
 import phonenumbers
@@ -24,6 +25,7 @@ from crawler.control.scenario import (RunContext, Step, Verdict, call_step, clic
 from crawler.control.scenario import css_color_hex as _hex
 
 MAX_VALUES = 10          # phone numbers / addresses listed in a result
+OFFLINE_REASON = "не удалось проверить: у проверяющего нет доступа в интернет"
 
 
 # ---- HTTP: one polite request ------------------------------------------------------------------------
@@ -63,7 +65,7 @@ async def polite_request(ctx: RunContext, url: str, purpose: str) -> tuple[int |
     if ctx.context is None:
         raise Verdict(None, "браузер недоступен — запрос не выполнялся")
     if ctx.options.offline and not is_local(url, ctx.options.resolve):
-        raise Verdict(None, f"проверка без сети: запрос к {urlsplit(url).hostname} не выполнялся")
+        raise Verdict(None, f"{OFFLINE_REASON} (запуск с --offline): запрос к {urlsplit(url).hostname} не выполнялся")
     req = ctx.context.request
     timeout_ms = ctx.timeout_ms(0.4)
     headers = {"User-Agent": ctx.options.user_agent}
@@ -82,6 +84,40 @@ async def polite_request(ctx: RunContext, url: str, purpose: str) -> tuple[int |
         ctx.log(f"{purpose}: запрос к {url} не выполнен: {str(exc).splitlines()[0][:200]}")
         return None, url, str(exc)
     return status, final, ""
+
+
+async def auditor_online(ctx: RunContext) -> bool:
+    """Does the auditor's own network work? False with --offline; otherwise ONE request to
+    options.net_probe, asked once per run (the answer is kept in options.net_state, shared by the sites
+    of a run). Any HTTP answer means online; a refused, unresolved or timed-out probe means offline."""
+    o = ctx.options
+    if o.offline:
+        return False
+    state = o.net_state
+    loop = asyncio.get_running_loop()
+    if "online" in state:
+        return state["online"]
+    if state.get("loop") is not loop:            # a probe of another event loop cannot be awaited here
+        state.update(loop=loop, task=loop.create_task(_probe_network(ctx)))
+    online = await asyncio.shield(state["task"])
+    state["online"] = online
+    return online
+
+
+async def _probe_network(ctx: RunContext) -> bool:
+    try:
+        status, _, _ = await polite_request(ctx, ctx.options.net_probe, "проверка доступа проверяющего в интернет")
+    except Verdict:
+        return False
+    return status is not None
+
+
+async def offline_verdict(ctx: RunContext, what: str, why: str) -> None:
+    """After a network error (no HTTP answer) on an off-site address: when the auditor is offline, the
+    organisation is not to blame — undecided, never «не работает»."""
+    if not await auditor_online(ctx):
+        ctx.log(f"{ctx.options.net_probe} тоже не отвечает: у проверяющего нет доступа в интернет")
+        raise Verdict(None, f"{OFFLINE_REASON}: {what} не проверена ({why})")
 
 
 def judge_status(status: int | None, error: str, timeout_s: float) -> tuple[bool | None, str]:
@@ -114,6 +150,8 @@ async def check_offsite_link(ctx: RunContext, step: Step, reachable: str = "work
     ctx.vars["final_url"] = final
     works, why = judge_status(status, error, ctx.options.check_timeout)
     label = f"ссылка «{cand.text}» ({cand.url})" if cand.text else f"ссылка {cand.url}"
+    if status is None:
+        await offline_verdict(ctx, label, why)
     if works is True:
         if reachable == "works":
             raise Verdict(True, f"{label} открывается: {why}; сайт {host} не обходился — выполнен один запрос")
@@ -158,6 +196,8 @@ async def check_social_links(ctx: RunContext, step: Step, max_links: int = 3) ->
         status, final, error = await polite_request(ctx, link.url, f"ссылка «{link.text or link.url}»")
         works, why = judge_status(status, error, ctx.options.check_timeout)
         ctx.status = status
+        if status is None:
+            await offline_verdict(ctx, f"ссылка «{link.text or link.url}» ({link.url})", why)
         if works is True:
             raise Verdict(True, f"на странице {cand.url} ссылка «{link.text or link.url}» ({link.url}) открывается: "
                                 f"{why}; выполнен один запрос")
@@ -447,43 +487,98 @@ async def expectation(ctx: RunContext, step: Step) -> None:
         return
 
 
+NOT_SENT_NOTE = "адрес отправки не проверялся без отправки"
+# Events whose listeners can send a form: on the submit control, the form or any ancestor (delegation).
+SEND_EVENTS = {"submit", "click", "mousedown", "mouseup", "pointerdown", "pointerup", "touchend"}
+_CHAIN = """(() => { const out = []; for (let x = document.querySelector('[data-nok-el="%s"]'); x; x = x.parentNode)
+  out.push(x); out.push(window); return out; })()"""
+
+
+async def script_handlers(ctx: RunContext) -> list[str]:
+    """Script listeners that could send the form: DevTools' DOMDebugger.getEventListeners on the submit
+    control (or the form) and each ancestor up to window (inline onsubmit/onclick attributes included).
+    A listener on document or window counts too (delegated handling): a doubt never makes a form dead."""
+    cdp = await ctx.context.new_cdp_session(ctx.page)
+    found: list[str] = []
+    # Only the page's own scripts count (they have the URL of their file or page): the script Playwright injects
+    # to drive clicks listens on window too, and has none.
+    page_world: dict[str, bool] = {}
+    cdp.on("Debugger.scriptParsed", lambda e: page_world.__setitem__(e["scriptId"], bool(e.get("url"))))
+    try:
+        await cdp.send("Debugger.enable")         # reports every script already parsed, with its world
+        start = "submit" if "submit" in ctx.elements else "form"
+        chain = await cdp.send("Runtime.evaluate", {"expression": _CHAIN % start})
+        props = await cdp.send("Runtime.getProperties", {"objectId": chain["result"]["objectId"], "ownProperties": True})
+        for prop in props["result"]:
+            obj = prop.get("value") or {}
+            if not prop["name"].isdigit() or "objectId" not in obj:
+                continue
+            got = await cdp.send("DOMDebugger.getEventListeners", {"objectId": obj["objectId"]})
+            types = sorted({x["type"] for x in got.get("listeners", [])
+                            if x["type"] in SEND_EVENTS and page_world.get(x.get("scriptId", ""), True)})
+            if types:
+                found.append(f"{obj.get('description', '?')}: {', '.join(types)}")
+    finally:
+        await cdp.detach()
+    return found
+
+
+async def _host_resolves(host: str, pins: dict) -> bool | None:
+    """True/False: the name resolves or not; None: could not tell (a lookup error that is not «no such name»)."""
+    if host in pins:
+        return True
+    try:
+        await asyncio.get_running_loop().getaddrinfo(host, None)
+        return True
+    except socket.gaierror as exc:
+        return False if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)) else None
+
+
 @call_step("check_form_action")
 async def check_form_action(ctx: RunContext, step: Step) -> None:
-    """The address the form posts to must exist: ONE GET request (no body, nothing submitted).
-    404/410/5xx or a refused connection: dead; 405 Method Not Allowed: the endpoint exists."""
+    """Is the form wired, as far as can be seen WITHOUT sending it? Its address is never requested: many
+    back ends route the endpoint for POST only and answer GET with 404, 405 or 400, so a GET proves nothing.
+    Wired: an action URL (on the site's own host, or on a host whose name resolves) or a script that
+    handles the form. Dead: an action of '#'/'javascript:' (or none) with no script listening; an action
+    host that does not resolve while the auditor's network works. Whether the endpoint accepts the
+    appeal is only tested by sending (--submit-forms)."""
     form = ctx.element("form")
     r = await form.evaluate(js.FORM_ACTION)
-    action, raw = r["action"], r["raw"]
-    ctx.vars["action_note"] = ""
-    if not action or not raw or raw.startswith("#") or raw.lower().startswith("javascript:"):
-        ctx.log("форма отправляется скриптом или на этот же адрес — отдельной проверки адреса не требуется")
+    action, raw = r["action"], r["raw"].strip()
+    sending = bool(ctx.options.submit_forms and ctx.options.submit_message.strip())
+    tail = "" if sending else f"; {NOT_SENT_NOTE}"
+    scripted = r["kind"] != "form" or raw.startswith("#") or raw.lower().startswith("javascript:")
+    if scripted:
+        handlers = await script_handlers(ctx) if ctx.context is not None else []
+        what = "у блока обращения нет тега form" if r["kind"] != "form" else f"у формы адрес отправки «{raw}»"
+        if not handlers:
+            ctx.log(f"{what}; скриптов, обрабатывающих нажатие кнопки или отправку формы, нет")
+            raise Verdict(False, f"{what}, и ни один скрипт не обрабатывает её отправку — обращение никуда не уйдёт")
+        ctx.log(f"{what}; форму отправляет скрипт (обработчики событий: {'; '.join(handlers[:3])})")
+        ctx.vars["action_note"] = f"; форму отправляет скрипт страницы{tail}"
         return
-    if action.split("#")[0] == ctx.page.url.split("#")[0]:
-        ctx.log("форма отправляется на адрес этой же страницы, она открывается")
+    ctx.details["action"] = {"url": action, "method": r["method"], "requested": False}
+    host = urlsplit(action).hostname or ""
+    if not raw or action.split("#")[0] == ctx.page.url.split("#")[0]:
+        ctx.log(f"форма отправляется на адрес этой же страницы ({action}), метод {r['method'].upper()}")
+        ctx.vars["action_note"] = f"; форма отправляется на адрес этой же страницы{tail}"
         return
-    if ctx.context is None:
+    if ctx.site.is_onsite(action) or is_local(action, ctx.options.resolve):
+        ctx.log(f"адрес отправки формы {action} на сайте организации, метод {r['method'].upper()}; "
+                "запрос к нему без отправки не выполнялся")
+        ctx.vars["action_note"] = f"; форма отправляется на адрес {action} на сайте организации{tail}"
         return
-    if ctx.options.offline and not is_local(action, ctx.options.resolve):
-        ctx.log(f"адрес отправки {action} на другом сайте — без сети не проверялся")
-        return
-    try:
-        resp = await ctx.context.request.get(action, timeout=ctx.timeout_ms(0.3), max_redirects=3,
-                                             fail_on_status_code=False,
-                                             headers={"User-Agent": ctx.options.user_agent})
-        status = resp.status
-        await resp.dispose()
-    except Exception as exc:
-        works, why = _net_error_ru(str(exc), ctx.options.check_timeout)
-        ctx.log(f"адрес отправки формы {action}: {why}")
-        if works is False:
-            raise Verdict(False, f"адрес отправки формы ({action}) не работает: {why}") from None
-        return
-    ctx.details["action"] = {"url": action, "status": status}
-    ctx.log(f"адрес отправки формы {action}: запрос GET → HTTP {status}")
-    if status in (404, 410) or status >= 500:
-        raise Verdict(False, f"адрес отправки формы ({action}) не работает: HTTP {status} — "
-                             "обращение не дойдёт")
-    ctx.vars["action_note"] = f"; адрес отправки отвечает (HTTP {status})"
+    if not ctx.options.offline:
+        resolves = await _host_resolves(host, ctx.options.resolve)
+        if resolves is False:
+            await offline_verdict(ctx, f"адрес отправки формы ({action})", f"имя {host} не найдено в DNS")
+            raise Verdict(False, f"адрес отправки формы ({action}) не работает: имя сервера {host} не найдено в DNS, "
+                                 "хотя другие сайты доступны — обращение не дойдёт")
+        ctx.log(f"адрес отправки формы {action} на другом сервере ({host}); имя сервера "
+                + ("находится в DNS" if resolves else "проверить не удалось"))
+    else:
+        ctx.log(f"адрес отправки формы {action} на другом сервере ({host}) — без сети не проверялся")
+    ctx.vars["action_note"] = f"; форма отправляется на адрес {action} (другой сервер: {host}){tail}"
 
 
 @call_step("submit_form")
@@ -523,8 +618,14 @@ async def submit_form(ctx: RunContext, step: Step) -> None:
     ctx.status = resp.status
     ctx.details["submission"] = {"status": resp.status, "response_url": resp.url, "final_url": page.url}
     ctx.log(f"форма отправлена: ответ HTTP {resp.status}, страница {page.url}")
+    if resp.status in (401, 403, 429):
+        raise Verdict(None, f"форма отправлена, но сервер отказал автоматической отправке (HTTP {resp.status}) — "
+                            "проверьте отправку вручную")
     if resp.status >= 400:
-        raise Verdict(False, f"форма отправлена, но сервер ответил ошибкой HTTP {resp.status}")
+        raise Verdict(False, f"форма отправлена, но сервер ответил ошибкой HTTP {resp.status} — обращение не принято")
+    error = await page.evaluate(js.ERROR_TEXT, [p.lower() for p in ctx.settings.get("submit_error_phrases", [])])
+    if error:
+        raise Verdict(False, f"форма отправлена (HTTP {resp.status}), но на странице сообщение об ошибке: «{error}»")
     ctx.success = f"форма отправлена с текстом оператора: ответ сервера HTTP {resp.status}, страница {page.url}"
 
 
@@ -572,58 +673,104 @@ def px(v: float) -> str:
 
 
 def _compare(ctx: RunContext, before: dict, after: dict) -> dict:
+    """The change of the main text (a content paragraph), never of <body>: plugins style the text elements
+    and the content block, and a body-only change is not what a reader sees."""
     s = ctx.settings
     growth_min = float(s.get("font_growth", 1.2))
     dist_min = float(s.get("color_distance", 100))
     pb, pa = before.get("para_font") or 0, after.get("para_font") or 0
-    bb, ba = before.get("body_font") or 0, after.get("body_font") or 0
-    growth = max(pa / pb if pb else 1.0, ba / bb if bb else 1.0)
+    growth = pa / pb if pb else 1.0
     color = max(_dist(before.get("para_color", ""), after.get("para_color", "")),
-                _dist(before.get("para_bg", ""), after.get("para_bg", "")),
-                _dist(before.get("body_bg", ""), after.get("body_bg", "")))
+                _dist(before.get("para_bg", ""), after.get("para_bg", "")))
     new_panel = [p for p in after.get("panel", []) if p not in before.get("panel", [])]
+    active = [c for c in after.get("active", []) if c not in before.get("active", [])]
     return {"growth": growth, "font_ok": growth >= growth_min, "color_change": color,
-            "color_ok": color >= dist_min, "new_panel": new_panel}
+            "color_ok": color >= dist_min, "new_panel": new_panel, "active": active}
 
 
-async def _poll_change(ctx: RunContext, before: dict, wait_s: float) -> tuple[dict, dict]:
-    """Measure until the font or the colours change (a plugin may need a moment), at most wait_s.
-    A panel that appeared without a change ends the wait early (half of it): its «A+» is pressed next."""
+async def _poll_change(ctx: RunContext, before: dict, wait_s: float, prev: dict | None = None) -> tuple[dict, dict]:
+    """Measure until the text changes enough (against `before`), or changes at all (against `prev`, after a
+    panel control was pressed), at most wait_s (a plugin may need a moment). A panel that appeared without a
+    change ends the wait early (half of it): its controls are used next."""
     t0 = asyncio.get_running_loop().time()
     while True:
         after = await measure_page(ctx)
         cmp = _compare(ctx, before, after)
         elapsed = asyncio.get_running_loop().time() - t0
-        if cmp["font_ok"] or cmp["color_ok"] or elapsed >= wait_s or (cmp["new_panel"] and elapsed >= wait_s / 2):
+        moved = prev is not None and (after["para_font"] != prev["para_font"] or after["para_color"] != prev["para_color"]
+                                      or after["para_bg"] != prev["para_bg"])
+        if (cmp["font_ok"] or cmp["color_ok"] or moved or elapsed >= wait_s
+                or (prev is None and (cmp["new_panel"] or cmp["active"]) and elapsed >= wait_s / 2)):
             return after, cmp
         await asyncio.sleep(0.1)
 
 
+async def _press(ctx: RunContext, script: str, args: dict, mark: str, before: dict, prev: dict, wait_s: float):
+    """Find a panel control (FIND_ENLARGE / FIND_SCHEME), press it, measure: (text, after, cmp) or None."""
+    r = await ctx.page.evaluate(script, args)
+    if not r["found"]:
+        return None
+    await click_and_settle(ctx, ctx.page.locator(f'[data-nok-el="{mark}"]').first, r["text"],
+                           log=f"на панели нажата кнопка «{r['text']}»")
+    after, cmp = await _poll_change(ctx, before, wait_s, prev)
+    return r["text"], after, cmp
+
+
+async def _use_panel(ctx: RunContext, before: dict, after: dict, cmp: dict, wait_s: float) -> tuple[dict, dict]:
+    """Use the plugin's panel as a person would: «А+» several times (bvi and Госвеб grow the text by ~1 px a
+    click), then, if the text is still not much larger, a colour-scheme button (white on black)."""
+    s = ctx.settings
+    panel = cmp["new_panel"]
+    used: list[str] = []
+    clicks, label = 0, ""
+    while clicks < int(s.get("enlarge_clicks", 6)) and not cmp["font_ok"]:
+        got = await _press(ctx, js.FIND_ENLARGE, {"patterns": s.get("enlarge_controls", [])}, "enlarge",
+                           before, after, wait_s)
+        if got is None:
+            break
+        label, new, cmp = got
+        clicks += 1
+        grew = new["para_font"] > after["para_font"]
+        after = new
+        if not grew:                               # «А+» does nothing (more): no point pressing again
+            break
+    if clicks:
+        used.append(f"«{label}»" + (f" ×{clicks}" if clicks > 1 else ""))
+        ctx.log(f"после нажатий «{label}» ({clicks}): шрифт текста {px(after['para_font'])} (было {px(before['para_font'])})")
+    else:
+        ctx.log("на панели не найдена кнопка увеличения шрифта")
+    if not (cmp["font_ok"] or cmp["color_ok"]):
+        got = await _press(ctx, js.FIND_SCHEME, {"selectors": s.get("scheme_selectors", []),
+                                                 "patterns": s.get("scheme_controls", [])},
+                           "scheme", before, after, wait_s)
+        if got is None:
+            ctx.log("на панели не найдена кнопка смены цветовой схемы")
+        else:
+            used.append(f"«{got[0]}»")
+            after = got[1]
+    if used:
+        ctx.vars["panel_control"] = ", ".join(used)
+    after["panel"] = list(dict.fromkeys(after["panel"] + panel))
+    return after, _compare(ctx, before, after)
+
+
 @call_step("measure_alt_version")
 async def measure_alt_version(ctx: RunContext, step: Step) -> None:
-    """Measure after the switch. A slow plugin gets one more moment; when only a panel of settings
-    appeared, press its «A+» (or «Крупный шрифт», «Увеличить») control and measure again."""
+    """Measure after the switch. A slow plugin gets one more moment; when a panel of settings appeared (or a
+    plugin's «on» class) without a big enough change, its controls are used and the text measured again."""
     before = ctx.measures.get("before")
     if before is None:
         raise Verdict(None, "в сценарии нет замера до нажатия (measure … as: before)")
-    after, cmp = await _poll_change(ctx, before, float(ctx.settings.get("wait_change_ms", 800)) / 1000)
-    if not (cmp["font_ok"] or cmp["color_ok"]) and cmp["new_panel"]:
-        ctx.log("появилась панель настроек: " + ", ".join(f"«{p}»" for p in cmp["new_panel"]))
-        r = await ctx.page.evaluate(js.FIND_ENLARGE, {"patterns": ctx.settings.get("enlarge_controls", [])})
-        if r["found"]:
-            await click_and_settle(ctx, ctx.page.locator('[data-nok-el="enlarge"]').first, r["text"],
-                                   log=f"на панели нажата кнопка «{r['text']}»")
-            ctx.vars["panel_control"] = r["text"]
-            panel = cmp["new_panel"]
-            after, cmp = await _poll_change(ctx, before, float(ctx.settings.get("wait_change_ms", 800)) / 1000)
-            after["panel"] = list(dict.fromkeys(after["panel"] + panel))
-            cmp = _compare(ctx, before, after)
-        else:
-            ctx.log("на панели не найдена кнопка увеличения шрифта")
+    wait_s = float(ctx.settings.get("wait_change_ms", 800)) / 1000
+    after, cmp = await _poll_change(ctx, before, wait_s)
+    if not (cmp["font_ok"] or cmp["color_ok"]) and (cmp["new_panel"] or cmp["active"]):
+        shown = [f"«{p}»" for p in cmp["new_panel"]] + [f"класс {c}" for c in cmp["active"]]
+        ctx.log("появилась панель настроек: " + ", ".join(shown))
+        after, cmp = await _use_panel(ctx, before, after, cmp, wait_s)
     ctx.measures["after"] = after
     ctx.details["measurements"] = {"before": before, "after": after,
                                    "font_growth": round(cmp["growth"], 3), "color_change": round(cmp["color_change"], 1),
-                                   "panel": cmp["new_panel"]}
+                                   "panel": cmp["new_panel"], "active": cmp["active"]}
     ctx.vars["cmp"] = cmp
     ctx.log(f"замер после: шрифт текста {px(after['para_font'])} (было {px(before['para_font'])}), "
             f"цвет текста {_hex(after['para_color'])} на фоне {_hex(after['para_bg'])} "
@@ -632,32 +779,39 @@ async def measure_alt_version(ctx: RunContext, step: Step) -> None:
 
 @call_step("judge_alt_version")
 async def judge_alt_version(ctx: RunContext, step: Step) -> None:
-    """Works: the text font grew by ≥ 20 % or the colour scheme changed noticeably (a contrast scheme).
-    A panel alone is not enough."""
+    """Works: the main text grew by ≥ 20 % or its colour scheme changed noticeably (a contrast scheme); or a
+    plugin's «on» class (bvi-active) is set and its panel control visibly changes the text. A panel alone is
+    not enough."""
     before, after = ctx.measures.get("before"), ctx.measures.get("after")
     if not before or not after:
         raise Verdict(None, "нет замеров до и после нажатия переключателя")
     cmp = _compare(ctx, before, after)
     switch = ctx.vars.get("switch_text") or "Версия для слабовидящих"
-    via = f" (после нажатия «{ctx.vars['panel_control']}» на панели настроек)" if ctx.vars.get("panel_control") else ""
+    via = f" (после нажатия {ctx.vars['panel_control']} на панели настроек)" if ctx.vars.get("panel_control") else ""
     parts = []
-    if cmp["font_ok"]:
+    if cmp["font_ok"] or (cmp["active"] and via and cmp["growth"] > 1.001):
         parts.append(f"шрифт текста увеличился с {px(before['para_font'])[:-3]} до {px(after['para_font'])} "
                      f"(+{round((cmp['growth'] - 1) * 100)} %){via}")
     if cmp["color_ok"]:
         parts.append(f"цветовая схема сменилась: текст {_hex(after['para_color'])} на фоне {_hex(after['para_bg'])} "
-                     f"(было {_hex(before['para_color'])} на {_hex(before['para_bg'])})")
+                     f"(было {_hex(before['para_color'])} на {_hex(before['para_bg'])})" + ("" if parts else via))
     if parts:
         where = f" (открыта страница {after['url']})" if after.get("url") != before.get("url") else ""
-        ctx.success = f"после нажатия «{switch}»{where}: " + "; ".join(parts)
+        on = f"; версия включена (класс {', '.join(cmp['active'])})" if cmp["active"] else ""
+        ctx.success = f"после нажатия «{switch}»{where}: " + "; ".join(parts) + on
         return
     same = f"шрифт {px(after['para_font'])}, цвета прежние"
-    if cmp["new_panel"]:
-        raise Verdict(False, f"после нажатия «{switch}» появилась панель настроек ("
-                             + ", ".join(f"«{p}»" for p in cmp["new_panel"][:3])
-                             + f"), но ни размер шрифта, ни цвета не изменились{via or ''} — {same}")
+    if cmp["new_panel"] or cmp["active"]:
+        shown = [f"«{p}»" for p in cmp["new_panel"][:3]] + [f"класс {c}" for c in cmp["active"]]
+        raise Verdict(False, f"после нажатия «{switch}» появилась панель настроек (" + ", ".join(shown)
+                             + f"), но ни размер шрифта, ни цвета текста не изменились{via or ''} — {same}")
     if before.get("scripts") or after.get("scripts"):
-        scripts = ", ".join(s.rsplit("/", 1)[-1] for s in (after.get("scripts") or before.get("scripts"))[:2])
+        m = after if after.get("scripts") else before
+        missing = [(src, st) for src, st in zip(m["scripts"], m.get("script_status") or []) if st >= 400]
+        if missing:
+            raise Verdict(False, f"скрипт версии для слабовидящих не загружается ({missing[0][0].rsplit('/', 1)[-1]}: "
+                                 f"HTTP {missing[0][1]}): после нажатия «{switch}» ничего не изменилось ({same})")
+        scripts = ", ".join(s.rsplit("/", 1)[-1] for s in m["scripts"][:2])
         raise Verdict(False, f"скрипт версии для слабовидящих подключён ({scripts}), но не срабатывает: после "
                              f"нажатия «{switch}» ничего не изменилось ({same})")
     raise Verdict(False, f"после нажатия «{switch}» ничего не изменилось: {same} — переключатель ни к чему не подключён")

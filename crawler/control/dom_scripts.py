@@ -175,8 +175,20 @@ VALIDITY = "(root) => {" + _HELPERS + r"""
 
 # The form's action URL as the browser resolves it ('' for a form-less block).
 FORM_ACTION = r"""(root) => {
-  if (root.tagName !== "FORM") return {action: "", raw: "", method: ""};
-  return {action: root.action || "", raw: root.getAttribute("action") || "", method: (root.method || "get").toLowerCase()};
+  if (root.tagName !== "FORM") return {kind: "container", action: "", raw: "", method: ""};
+  return {kind: "form", action: root.action || "", raw: root.getAttribute("action") || "", method: (root.method || "get").toLowerCase()};
+}"""
+
+# The first visible text of the page that contains one of the phrases (lower case): an error message after
+# sending («Ошибка отправки», «Произошла ошибка»); '' when there is none.
+ERROR_TEXT = "(phrases) => {" + _HELPERS + r"""
+  for (const el of document.querySelectorAll("h1, h2, h3, p, div, span, li, strong, b")) {
+    if (el.children.length > 2 || !visible(el)) continue;
+    const t = clean(el.innerText).toLowerCase();
+    if (t.length > 300) continue;
+    if (phrases.some((p) => t.includes(p))) return short(el.innerText, 160);
+  }
+  return "";
 }"""
 
 # ---- FAQ (ch_faq) -----------------------------------------------------------------------------------
@@ -288,8 +300,9 @@ SURVEY_CONTENT = "(args) => {" + _HELPERS + r"""
 }"""
 
 # ---- version for the visually impaired (acc_alt_version) -------------------------------------------
-# args: {panel: [phrases], panel_selectors: [css]}. Font size and colours of <body> and of one content paragraph (marked
-# data-nok-para, so the same paragraph is measured after the switch), visible panel phrases, plugin scripts.
+# args: {panel: [phrases], panel_selectors: [css], active_classes: [names]}. Font size and colours of one paragraph
+# of the main content (marked data-nok-para, so the same paragraph is measured after the switch: plugins style the
+# text elements, not <body>), of <body> (shown only), visible panel phrases, a plugin's «on» class, plugin scripts.
 MEASURE = "(args) => {" + _HELPERS + r"""
   const effBg = (el) => {
     for (let e = el; e; e = e.parentElement) {
@@ -310,14 +323,18 @@ MEASURE = "(args) => {" + _HELPERS + r"""
   for (const sel of args.panel_selectors || []) {
     try { if ([...document.querySelectorAll(sel)].some(visible)) panel.push(sel); } catch (e) {}
   }
+  const on = [document.documentElement, document.body];
+  const active = (args.active_classes || []).filter((c) => on.some((e) => e && e.classList.contains(c)));
   const scripts = [...document.querySelectorAll("script[src]")].map((s) => s.src)
     .filter((s) => /bvi|uhpv|lidrekon|finevision|special|slabovid|visually|impaired|eye/i.test(s)).slice(0, 5);
+  // HTTP status of each such script (Resource Timing; 0 when the browser does not tell): a 404 never loaded.
+  const script_status = scripts.map((s) => { const e = performance.getEntriesByName(s)[0]; return e && e.responseStatus || 0; });
   return {
     url: location.href,
     body_font: parseFloat(bs.fontSize), para_font: parseFloat(ps.fontSize),
     body_color: bs.color, body_bg: effBg(document.body),
     para_color: ps.color, para_bg: effBg(p), para_text: short(p.textContent, 60),
-    panel, scripts,
+    panel, scripts, script_status, active,
   };
 }"""
 
@@ -338,6 +355,29 @@ FIND_ENLARGE = "(args) => {" + _HELPERS + r"""
       }
     }
   }
+  return {found: false};
+}"""
+
+# A panel's colour-scheme control (white on black …): marks data-nok-el="scheme". Known plugin selectors first
+# (bvi's colour buttons are all labelled «Ц»), then text patterns. args: {selectors: [css], patterns: [regex sources]}
+FIND_SCHEME = "(args) => {" + _HELPERS + r"""
+  const mark = (e, t) => {
+    document.querySelectorAll("[data-nok-el=scheme]").forEach((x) => x.removeAttribute("data-nok-el"));
+    e.setAttribute("data-nok-el", "scheme");
+    return {found: true, text: short(t || e.title || e.className, 40)};
+  };
+  for (const sel of args.selectors || []) {
+    let e = null;
+    try { e = [...document.querySelectorAll(sel)].find(visible); } catch (err) {}
+    if (e) return mark(e, clean(e.innerText) + (e.title ? " (" + e.title + ")" : ""));
+  }
+  const res = (args.patterns || []).map((p) => new RegExp(p, "i"));
+  const els = [...document.querySelectorAll("button, a, [role=button], input[type=button]")].filter(visible);
+  for (const re of res)
+    for (const e of els) {
+      const t = clean(e.innerText || e.value || e.getAttribute("aria-label") || e.title || "");
+      if (t && t.length <= 40 && re.test(t)) return mark(e, t);
+    }
   return {found: false};
 }"""
 

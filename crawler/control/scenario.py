@@ -660,13 +660,15 @@ async def _step_screenshot(ctx: RunContext, step: Step) -> None:
 
 async def measure_page(ctx: RunContext) -> dict:
     return await ctx.page.evaluate(js.MEASURE, {"panel": [p.lower() for p in ctx.settings.get("panel_phrases", [])],
-                                                "panel_selectors": ctx.settings.get("panel_selectors", [])})
+                                                "panel_selectors": ctx.settings.get("panel_selectors", []),
+                                                "active_classes": ctx.settings.get("active_classes", [])})
 
 
 async def _step_measure(ctx: RunContext, step: Step) -> None:
     m = await measure_page(ctx)
     what = step.args["what"]
-    keep = {"url": m["url"], "para_text": m["para_text"], "scripts": m["scripts"]}
+    keep = {"url": m["url"], "para_text": m["para_text"], "scripts": m["scripts"], "script_status": m["script_status"],
+            "active": m["active"]}
     if "font_size" in what:
         keep.update(body_font=m["body_font"], para_font=m["para_font"])
     if "colors" in what:

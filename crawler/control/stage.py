@@ -7,8 +7,9 @@
 
 Input is the stored crawl and the findings of checklist evaluation; the stage never re-crawls. For each
 scenario of checklists/controls.yaml whose item is `present`, candidates come from the item's strong
-evidence (crawler/control/candidates.py) and the scenario runs on them in evidence order until one
-works (at most `candidates.max`). Items that are not present get a result with works=None and the
+evidence (crawler/control/candidates.py) and the scenario runs on each of them in evidence order (at most
+`candidates.max`; `stop_on_fail` items stop at the first decided one); the item's result is the best of
+them, and details["attempts"] lists each candidate with its own result. Items that are not present get a result with works=None and the
 reason «канал не найден на сайте — проверять нечего» (so a report always has one line per channel);
 items disabled in the checklist get no result.
 
@@ -45,6 +46,9 @@ SCREENSHOTS = "screenshots"
 FORMAT_VERSION = 1
 REASON_ABSENT = "канал не найден на сайте — проверять нечего"
 REASON_UNKNOWN = "наличие не установлено при обходе сайта — проверять нечего"
+# Asked once per run when an off-site check fails with a network error: is the auditor offline, or is
+# the organisation's link dead? Any HTTP answer from this address means the auditor's network works.
+DEFAULT_NET_PROBE = "https://www.gosuslugi.ru/"
 
 
 @dataclass
@@ -60,6 +64,8 @@ class ControlOptions:
     user_agent: str = crawl_settings.USER_AGENT   # the same User-Agent as the crawl (--contact)
     offline: bool = False            # never contact a non-loopback host (tests, the offline demo):
                                      # such browser requests are aborted, such link checks are skipped
+    net_probe: str = DEFAULT_NET_PROBE   # a well-known site: when it answers, the auditor is online (--net-probe)
+    net_state: dict = field(default_factory=dict, repr=False, compare=False)   # the probe's answer, once per run
 
 
 @dataclass
@@ -129,8 +135,9 @@ async def _attempt(sc: Scenario, finding: Finding, cand: Candidate | None, n: in
     return res, found
 
 
-def _merge(item_id: str, attempts: list[ControlResult]) -> ControlResult:
-    """One result per item: the first that works, else the first undecided, else the first failure."""
+def _merge(item_id: str, attempts: list[ControlResult], texts: list[str]) -> ControlResult:
+    """One result per item, the best of its candidates: the first that works, else the first undecided,
+    else the first failure. details["attempts"] lists every candidate with its own result."""
     best = (next((r for r in attempts if r.works is True), None)
             or next((r for r in attempts if r.works is None), None)
             or attempts[0])
@@ -143,7 +150,8 @@ def _merge(item_id: str, attempts: list[ControlResult]) -> ControlResult:
         steps.extend(r.steps)
         shots.extend(r.screenshots)
     details = dict(best.details)
-    details["attempts"] = [{"url": r.url, "works": r.works, "reason": r.reason} for r in attempts]
+    details["attempts"] = [{"url": r.url, "text": t, "method": r.method, "status": r.status, "works": r.works,
+                            "reason": r.reason} for r, t in zip(attempts, texts)]
     return ControlResult(item_id=item_id, works=best.works, reason=best.reason, method=best.method, url=best.url,
                          final_url=best.final_url, status=best.status, screenshots=shots, steps=steps,
                          details=details, submitted=any(r.submitted for r in attempts))
@@ -164,9 +172,11 @@ async def _check_item(sc: Scenario, finding: Finding, env: _Env) -> ControlResul
     for n, cand in enumerate(cands[:spec.max], 1):
         res, found = await _attempt(sc, finding, cand, n, env)
         attempts.append(res)
-        if res.works is True or (res.works is False and found and spec.stop_on_fail):
+        # Every candidate is tried (a broken bus.gov.ru banner next to a working on-site survey is worth
+        # reporting), unless the same control is on every page and this one decided.
+        if spec.stop_on_fail and (res.works is True or (res.works is False and found)):
             break
-    return _merge(sc.item, attempts)
+    return _merge(sc.item, attempts, [c.text if c is not None else "" for c in cands])
 
 
 def _clear_screenshots(out_dir: Path, items: list[str]) -> None:
