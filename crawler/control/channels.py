@@ -117,7 +117,7 @@ async def offline_verdict(ctx: RunContext, what: str, why: str) -> None:
     organisation is not to blame — undecided, never «не работает»."""
     if not await auditor_online(ctx):
         ctx.log(f"{ctx.options.net_probe} тоже не отвечает: у проверяющего нет доступа в интернет")
-        raise Verdict(None, f"{OFFLINE_REASON}: {what} не проверена ({why})")
+        raise Verdict(None, f"{OFFLINE_REASON}; {what}: {why}")
 
 
 def judge_status(status: int | None, error: str, timeout_s: float) -> tuple[bool | None, str]:
