@@ -222,6 +222,11 @@ def test_submit_forms_needs_a_message(tmp_path):
     assert run.code == 2 and "--submit-message" in run.stderr
 
 
+def test_net_probe_must_be_a_web_address(tmp_path):
+    run = run_cli(["check", "http://127.0.0.1:9/", "--out", str(tmp_path), "--net-probe", "gosuslugi"], tmp_path)
+    assert run.code == 2 and "--net-probe" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_self_check_gates_on_site_share_and_required_items(audit, tmp_path):
     run = audit("kcson_1251")           # 1.1 items: some present, tariffs absent (stub)
     share = run.report["summary"]["site_share_1_1"]["share"] * 100
