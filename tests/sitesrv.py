@@ -90,8 +90,8 @@ Serving rules
     N seconds after the moment of the answer. Later requests are served normally.
     ``.refused_at`` lists when each such answer had been sent.
 ``"post": {"/priemnaya/send/": 200}``
-    Accept POST on these paths (a form's endpoint): below 400 a small «обращение принято» page, else an
-    error page, with that status. The body is recorded in ``Hit.body``. GET of the same path is served
+    Accept POST on these paths (a form's endpoint): below 400 a small «обращение зарегистрировано» page
+    (``[200, "text"]``: that text instead, e.g. an error message on a 200 page), else an error page. The body is recorded in ``Hit.body``. GET of the same path is served
     as usual (combine with ``status`` for an endpoint that answers GET with 404/405/400). Tests may
     change ``SiteServer.config["post"]`` / ``["status"]`` between runs: the config is read per request.
 
@@ -276,8 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.site.requests.append(Hit(self.command, self.path, dict(self.headers), body=body.decode("utf-8", "replace")))
         status = (self.site.config.get("post") or {}).get(unquote(urlsplit(self.path).path))
         if self.command == "POST" and status:
-            status = int(status)
-            page = (_page("Обращение принято", "<p>Спасибо! Ваше обращение зарегистрировано.</p>") if status < 400
+            status, text = (int(status[0]), status[1]) if isinstance(status, list) else (int(status), "")
+            page = (_page("Обращение", f"<p>{text or 'Спасибо! Ваше обращение зарегистрировано.'}</p>") if status < 400
                     else _error_page(status, "Ошибка сервера" if status >= 500 else "Страница не найдена"))
             return self._send(status, page, "text/html; charset=utf-8")
         self._send(405, _error_page(405, "Метод не поддерживается"), "text/html; charset=utf-8",

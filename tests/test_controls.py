@@ -687,6 +687,9 @@ def test_dead_link_while_the_network_works_is_broken(probe_runs):
 
 
 # ---- ch_e_service: the endpoint is judged only by sending (--submit-forms) --------------------------------------
+ERROR_PAGE = "Произошла ошибка при отправке обращения. Попробуйте позже."
+
+
 @pytest.fixture(scope="module")
 def form_runs(sites, servers, tmp_path_factory):
     """The form of `postonly` under endpoints answering GET with 404/405/400/200 (dry run), then really sent
@@ -711,13 +714,13 @@ def form_runs(sites, servers, tmp_path_factory):
                                          ControlOptions(offline=True, scenarios=str(scen)))
                 out[f"get{get}"] = (res[0], srv.requests[n:])
             srv.config["status"] = {path: 404}
-            for post in (404, 500, 200):
+            for key, post in (("404", 404), ("500", 500), ("200", 200), ("200err", [200, ERROR_PAGE])):
                 srv.config["post"] = {path: post}
                 n = len(srv.requests)
-                res = await control_site(browser, site.crawl, site.findings, folder / f"post{post}",
+                res = await control_site(browser, site.crawl, site.findings, folder / f"post{key}",
                                          ControlOptions(offline=True, scenarios=str(scen), submit_forms=True,
                                                         submit_message=message))
-                out[f"post{post}"] = (res[0], srv.requests[n:])
+                out[f"post{key}"] = (res[0], srv.requests[n:])
         return out
 
     try:
@@ -734,7 +737,7 @@ def test_form_endpoint_answering_get_anyhow_works_without_sending(form_runs, get
     assert not [h for h in hits if h.path.startswith("/priemnaya/send/")]       # never requested
 
 
-@pytest.mark.parametrize("post, works", [(404, False), (500, False), (200, True)])
+@pytest.mark.parametrize("post, works", [("404", False), ("500", False), ("200", True), ("200err", False)])
 def test_submitted_form_is_judged_by_the_answer(form_runs, post, works):
     r, hits = form_runs[f"post{post}"]
     assert r.submitted is True and r.works is works, r.reason
@@ -744,5 +747,7 @@ def test_submitted_form_is_judged_by_the_answer(form_runs, post, works):
     assert parse_qs(sent[0].body)["message"] == ["Тестовое обращение оператора"]
     if works:
         assert "форма отправлена" in r.reason and "HTTP 200" in r.reason
+    elif post == "200err":                                                     # a 200 page saying it failed
+        assert "сообщение об ошибке" in r.reason and "Произошла ошибка при отправке" in r.reason
     else:
         assert f"HTTP {post}" in r.reason
