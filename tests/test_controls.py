@@ -751,3 +751,25 @@ def test_submitted_form_is_judged_by_the_answer(form_runs, post, works):
         assert "сообщение об ошибке" in r.reason and "Произошла ошибка при отправке" in r.reason
     else:
         assert f"HTTP {post}" in r.reason
+
+
+@pytest.fixture(scope="module")
+def scheme_run(sites, tmp_path_factory):
+    """The real bvi with «А+» pressed at most twice (+2 px, not enough): its colour-scheme button decides."""
+    import yaml
+    folder = tmp_path_factory.mktemp("scheme")
+    data = yaml.safe_load((ROOT / "checklists" / "controls.yaml").read_text(encoding="utf-8"))
+    data["controls"] = [c for c in data["controls"] if c["item"] == "acc_alt_version"]
+    data["settings"]["enlarge_clicks"] = 2
+    scen = folder / "alt-only.yaml"
+    scen.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return run_controls(sites["postonly"].crawl, sites["postonly"].findings, folder,
+                        ControlOptions(offline=True, scenarios=str(scen)))[0]
+
+
+def test_real_bvi_colour_scheme_button_is_used_when_a_plus_is_not_enough(scheme_run):
+    r = scheme_run
+    assert r.works is True, (r.reason, r.steps)
+    m = r.details["measurements"]
+    assert m["after"]["para_font"] == 18 and m["color_change"] >= 100     # white on black after «Ц»
+    assert "«А+» ×2, «Ц" in r.reason and "цветовая схема сменилась" in r.reason
