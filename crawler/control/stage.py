@@ -9,16 +9,16 @@ Input is the stored crawl and the findings of checklist evaluation; the stage ne
 scenario of checklists/controls.yaml whose item is `present`, candidates come from the item's strong
 evidence (crawler/control/candidates.py) and the scenario runs on each of them in evidence order (at most
 `candidates.max`; `stop_on_fail` items stop at the first decided one); the item's result is the best of
-them, and details["attempts"] lists each candidate with its own result. Items that are not present get a result with works=None and the
-reason «канал не найден на сайте — проверять нечего» (so a report always has one line per channel);
-items disabled in the checklist get no result.
+them, and details["attempts"] lists each candidate with its own result. Items that are not present get a
+result with works=None and the reason «канал не найден на сайте — проверять нечего» (so a report always
+has one line per channel); items disabled in the checklist get no result.
 
 Every run on a candidate has a time limit (options.check_timeout) and is wrapped: a timeout or any
 exception becomes works=None with a Russian reason, never a crash of the audit. Pages are closed after
 each run, the context at the end (site_context closes pages before the context).
 
-Safety: forms are never submitted unless options.submit_forms and a non-empty submit_message; Enter is
-never pressed; off-site links get at most one request (HEAD, GET only if HEAD is refused) and are never
+Safety: forms are never submitted unless options.submit_forms and a non-empty submit_message (nor is their
+address requested: a GET of a POST endpoint proves nothing); Enter is never pressed; off-site links get at most one request (HEAD, GET only if HEAD is refused) and are never
 opened in the browser; e-mail domains are looked up in DNS only with options.check_mx.
 """
 from __future__ import annotations
