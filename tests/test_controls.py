@@ -34,7 +34,6 @@ import json
 import os
 import shutil
 import struct
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -145,13 +144,11 @@ def sites(servers, tmp_path_factory):
 def controlled(sites, servers):
     """The control stage on all sites at once: run_controls_many, one Chromium, 4 contexts at a time."""
     before = {n: len(s.requests) for n, s in servers.items()}
-    t0 = time.monotonic()
     jobs = [(sites[n].crawl, sites[n].findings, sites[n].out) for n in CRAWLED]
     results = asyncio.run(run_controls_many(jobs, OFFLINE))
-    elapsed = time.monotonic() - t0
     new_hits = {n: s.requests[before[n]:] for n, s in servers.items()}
     return {"results": {n: {r.item_id: r for r in res} for n, res in zip(CRAWLED, results)},
-            "elapsed": elapsed, "hits": new_hits}
+            "hits": new_hits}
 
 
 def result(controlled, site: str, item: str) -> ControlResult:
@@ -177,11 +174,6 @@ def test_every_site_gets_one_result_per_channel_and_controls_json(controlled, si
         raw = json.loads((sites[name].out / CONTROLS_FILE).read_text(encoding="utf-8"))
         assert raw["version"] == 1 and len(raw["controls"]) == len(CHANNELS)
         assert not (sites[name].out / (CONTROLS_FILE + ".tmp")).exists()
-
-
-def test_parallel_run_is_fast(controlled):
-    # 9 sites, 4 at a time, one Chromium (launch included); generous bound for slow CI machines.
-    assert controlled["elapsed"] < 60
 
 
 def test_item_not_present_gets_no_browser_check(controlled, sites):
