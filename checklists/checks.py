@@ -640,6 +640,8 @@ class CompiledItem:
     probe_keys: frozenset[int]        # phrase keys: recognise blocked links that might hold the item
     probe_paths: tuple[str, ...]      # url_path substrings, same purpose
     searched: str                     # Russian: what was searched for
+    section_keys: frozenset[int] = frozenset()   # names of the sections it would live in (settings.sections)
+    section_paths: tuple[str, ...] = ()          # and their URL path fragments
 
 
 @dataclass
@@ -655,11 +657,13 @@ class CompiledChecklist:
     max_evidence: int
     doc_text_max_chars: int
     external_document_hosts: tuple[str, ...]
+    future_keys: frozenset[int] = frozenset()    # «будет размещён», «скоро»: announced, not published
     fingerprint: str = ""
     extra: dict = field(default_factory=dict)
 
 
-_SETTINGS_KEYS = {"news", "stub", "max_evidence", "doc_text_max_chars", "external_document_hosts", "patterns"}
+_SETTINGS_KEYS = {"news", "stub", "future", "sections", "max_evidence", "doc_text_max_chars",
+                  "external_document_hosts", "patterns"}
 
 
 def _int_setting(d: dict, key: str, default: int, where: str) -> int:
@@ -679,8 +683,25 @@ def _dict_setting(settings: dict, key: str, allowed: set[str]) -> dict:
     return d
 
 
+def _sections(settings: dict, matcher: PhraseMatcher) -> dict[str, tuple[frozenset[int], tuple[str, ...]]]:
+    """settings.sections: name -> {phrases: [link texts that name it], paths: [URL path fragments]}."""
+    raw = settings.get("sections") or {}
+    if not isinstance(raw, dict):
+        raise RuleError("settings.sections должен быть словарём «имя раздела: {phrases: [...], paths: [...]}»")
+    out = {}
+    for name, spec in raw.items():
+        where = f"settings.sections.{name}"
+        if not isinstance(spec, dict) or not spec.get("phrases") or set(spec) - {"phrases", "paths"}:
+            raise RuleError(f"{where}: нужен словарь {{phrases: [...], paths: [...]}} (paths — необязательно)")
+        keys = frozenset(k for k in (matcher.add(p) for p in _str_list(spec["phrases"], f"{where}.phrases")) if k is not None)
+        paths = tuple(p.lower() for p in _str_list(spec["paths"], f"{where}.paths")) if spec.get("paths") else ()
+        out[name] = (keys, paths)
+    return out
+
+
 def fingerprint(checklist: Checklist) -> str:
-    return repr((checklist.settings, [(i.id, i.enabled, i.allow_news, i.detect) for i in checklist.items]))
+    return repr((checklist.settings, [(i.id, i.enabled, i.allow_news, i.allow_stub, i.sections, i.detect)
+                                      for i in checklist.items]))
 
 
 def compile_checklist(checklist: Checklist, where: Callable[[str], str] | None = None) -> CompiledChecklist:
@@ -698,6 +719,9 @@ def compile_checklist(checklist: Checklist, where: Callable[[str], str] | None =
             raise RuleError(f"неизвестный параметр settings.{sorted(extra)[0]} (допустимы: {', '.join(sorted(_SETTINGS_KEYS))})")
         news = _dict_setting(settings, "news", {"url_patterns", "heading_cues", "dated_items"})
         stub = _dict_setting(settings, "stub", {"phrases", "min_chars", "phrase_max_chars"})
+        future = _dict_setting(settings, "future", {"phrases"})
+        future_keys = frozenset(k for k in (matcher.add(p) for p in _str_list(future["phrases"], "settings.future.phrases")) if k is not None) if future.get("phrases") else frozenset()
+        sections = _sections(settings, matcher)
         named: dict[str, pat.Finder] = {}
         if not isinstance(settings.get("patterns") or {}, dict):
             raise RuleError("settings.patterns должен быть словарём «имя: регулярное выражение»")
@@ -724,7 +748,7 @@ def compile_checklist(checklist: Checklist, where: Callable[[str], str] | None =
             stub_phrase_max_chars=_int_setting(stub, "phrase_max_chars", 1500, "settings.stub"),
             max_evidence=max(1, _int_setting(settings, "max_evidence", 5, "settings")),
             doc_text_max_chars=_int_setting(settings, "doc_text_max_chars", 300_000, "settings"),
-            external_document_hosts=ext_hosts,
+            external_document_hosts=ext_hosts, future_keys=future_keys,
         )
     except RuleError as e:
         raise ChecklistError(f"{src}: {e}") from None
@@ -757,7 +781,14 @@ def compile_checklist(checklist: Checklist, where: Callable[[str], str] | None =
             d = c.label or c.describe()
             if d and d not in parts:
                 parts.append(d)
-        compiled_items.append(CompiledItem(item, rule, frozenset(probe), tuple(paths), "; ".join(parts)))
+        unknown = [n for n in item.sections if n not in sections]
+        if unknown:
+            raise ChecklistError(f"{ctx}: раздел «{unknown[0]}» из sections не описан в settings.sections "
+                                 f"(описаны: {', '.join(sections) or 'нет'})")
+        s_keys = frozenset().union(*(sections[n][0] for n in item.sections)) if item.sections else frozenset()
+        s_paths = tuple(p for n in item.sections for p in sections[n][1])
+        compiled_items.append(CompiledItem(item, rule, frozenset(probe), tuple(paths), "; ".join(parts),
+                                           s_keys, s_paths))
     matcher.build()
     return CompiledChecklist(matcher=matcher, items=compiled_items, fingerprint=fingerprint(checklist), **base)
 

@@ -40,6 +40,20 @@ _SHORT_TEXT_CACHE_LIMIT = 200_000
 # NUL stops digit-and-space runs (a phone number cannot continue into the next link).
 JOIN_SEPARATOR = "\n\x00\n"
 _CHROME_SHARE = 0.3          # a link/form/embed on at least this share of pages is site chrome
+_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
+
+
+def definite_failure(message: str) -> bool:
+    """A 4xx answer (except 408, 429) is the server's definite word: the page or document is not
+    published (or not public), so the item is absent. Timeouts, 5xx, refused connections and
+    robots.txt leave the question open (unknown)."""
+    m = _HTTP_STATUS.search(message or "")
+    return bool(m) and 400 <= int(m.group(1)) < 500 and int(m.group(1)) not in (408, 429)
+
+
+def http_status_of(message: str) -> str:
+    m = _HTTP_STATUS.search(message or "")
+    return m.group(1) if m else ""
 
 
 def strip_www(host: str) -> str:
@@ -116,8 +130,24 @@ class PageUnit:
 
     def heading_scans(self) -> list[TextScan]:
         if self._headings is None:
-            self._headings = [s for s in (self.view.scan_short(h) for h in self.page.headings) if s.found]
+            dead = self.dead_captions()
+            self._headings = [s for s in (self.view.scan_short(h) for h in self.page.headings if h not in dead)
+                              if s.found]
         return self._headings
+
+    def dead_captions(self) -> set[str]:
+        """Texts of this page's links whose target answered a definite error (404, 410, 403): a caption
+        «Устав» over a missing file is not the charter published, in the body or a heading either."""
+        got = self.cache.get("dead_captions")
+        if got is None:
+            got = set()
+            for link in self.page.links:
+                if link.text:
+                    t = self.view.resolve(link.url)
+                    if t is not None and t.state == "failed" and definite_failure(t.note):
+                        got.add(link.text)
+            self.cache["dead_captions"] = got
+        return got
 
     def link_scans(self) -> list:
         """(link, scan) for the links whose text contains some checklist phrase."""
@@ -163,6 +193,8 @@ class PageUnit:
         text (matches in the main content are then found twice, harmlessly)."""
         if self._parts is None:
             text, main = self.page.text, self.page.main_text
+            for caption in self.dead_captions():
+                text, main = text.replace(caption, " "), main.replace(caption, " ")
             i = text.find(main) if main else -1
             if i == -1:
                 self._parts = [(main, False), (text, True)] if main else [(text, True)]
@@ -409,6 +441,11 @@ class CrawlView:
 
     def is_chrome_form(self, form) -> bool:
         return self._form_sig(form) in self._chrome_forms
+
+    def doclike(self, url: str) -> bool:
+        """Does this URL look like a document (by its file extension)?"""
+        k = self.key(url)
+        return bool(k) and self._doclike(k)
 
     def _doclike(self, key: str) -> bool:
         ok = self._doclike_cache.get(key)

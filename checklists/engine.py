@@ -22,12 +22,11 @@ searched for and what was found instead (e.g. only news mentions).
 """
 from __future__ import annotations
 
-import re
 
 from crawler.crawlstore import StoredCrawl
 
 from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
-from checklists.crawl_view import CrawlView, Unit, plural
+from checklists.crawl_view import CrawlView, Unit, definite_failure, http_status_of, plural
 from checklists.loading import load_checklist  # noqa: F401 (re-export)
 from checklists.model import Checklist, Item
 from checklists.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK, Evidence, Finding
@@ -36,31 +35,53 @@ __all__ = ["load_checklist", "evaluate", "ChecklistError"]
 
 NOTE_NEWS = "упоминание в новости — не является размещением сведений"
 NOTE_STUB = "страница-заглушка: раздел назван, но не заполнен"
+NOTE_FUTURE = "сведения только обещаны («будет размещено», «скоро»): пока не опубликованы"
+ROBOTS_CLOSED = ("раздел закрыт для роботов (robots.txt): проверьте вручную или запустите с --ignore-robots, "
+                 "если это ваш сайт")
 _NAMING_KINDS = {"page_title", "heading", "url_path", "page_text"}   # rejected on a stub page
 _RANK = {STRONG: 0, WEAK: 1, REJECTED: 2}
-_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
+_SECTION_CONTEXT = 300     # characters after a heading read as its section (for «будет размещён»)
 
 
-def definite_failure(message: str) -> bool:
-    """A 4xx answer (except 408, 429) is the server's definite word: the page or document is not
-    published (or not public), so the item is absent. Timeouts, 5xx, refused connections and
-    robots.txt leave the question open (unknown)."""
-    m = _HTTP_STATUS.search(message or "")
-    return bool(m) and 400 <= int(m.group(1)) < 500 and int(m.group(1)) not in (408, 429)
+def _announced(h: Hit, u: Unit, view: CrawlView) -> bool:
+    """Does the text that carries this hit only promise the information (settings.future)? For a heading,
+    the text of its section counts too: «Устав» followed by «будет размещён после регистрации»."""
+    keys = view.comp.future_keys
+    if not keys or h.kind not in ("heading", "page_text", "page_title", "link_text"):
+        return False
+    text = _text(h.snippet)
+    if h.kind == "heading" and u.is_page:
+        main = u.page.main_text
+        i = main.find(text)
+        if i != -1:
+            end = i + len(text) + _SECTION_CONTEXT
+            later = [main.find(x, i + len(text)) for x in u.page.headings if x != text]
+            end = min([end] + [j for j in later if j != -1])
+            text = main[i:end]
+    return not keys.isdisjoint(view.matcher.scan(text).found)
 
 
-def _grade(h: Hit, u: Unit, item: Item) -> tuple[str, str, str]:
+def _dead_note(url: str, note: str, view: CrawlView) -> str:
+    """«документ по ссылке не открывается (HTTP 404)» for a document, «ссылка не открывается: …» otherwise."""
+    code = http_status_of(note)
+    if code and view.doclike(url):
+        return f"документ по ссылке не открывается (HTTP {code})"
+    return f"ссылка не открывается: {note}" if note else "ссылка не открывается"
+
+
+def _grade(h: Hit, u: Unit, item: Item, view: CrawlView) -> tuple[str, str, str]:
     """(strength, note, why-unverified) of one hit; why-unverified is non-empty when the hit
     points at something the crawl could not open (it makes the item unknown, not absent)."""
     st = h.state
+    if st == "stub" and item.allow_stub:
+        st = "ok"                  # a named, empty section is still published (its control says if it works)
     if st == "stub":
         return REJECTED, "ссылка ведёт на страницу-заглушку: раздел назван, но не заполнен", ""
     if st == "failed":
         why = f"не открывается: {h.note}" if h.note else "не открывается"
-        return REJECTED, f"ссылка {why}", "" if definite_failure(h.note) else why
+        return REJECTED, _dead_note(h.url, h.note, view), "" if definite_failure(h.note) else why
     if st == "robots":
-        why = "запрещена для обхода файлом robots.txt"
-        return REJECTED, f"ссылка {why} — не проверена", why
+        return REJECTED, f"ссылка не проверена: {ROBOTS_CLOSED}", ROBOTS_CLOSED
     if st == "unfetched":
         why = "не загружалась при обходе" + (f" ({h.note})" if h.note else "")
         return REJECTED, f"страница по ссылке {why}", why
@@ -74,17 +95,18 @@ def _grade(h: Hit, u: Unit, item: Item) -> tuple[str, str, str]:
     if u.is_page:
         if u.is_news and not item.allow_news:
             return WEAK, ("ссылка найдена только в новости" if h.source_url else NOTE_NEWS), ""
-        if not st and u.is_stub and h.kind in _NAMING_KINDS:
+        if not st and u.is_stub and h.kind in _NAMING_KINDS and not item.allow_stub:
             return REJECTED, NOTE_STUB, ""
+        if _announced(h, u, view):
+            return REJECTED, NOTE_FUTURE, ""
         return STRONG, note, ""
     ds = u.state
     if not h.source_url:
         if ds == "failed":
             why = f"не открывается: {u.note}" if u.note else "не открывается"
-            return REJECTED, f"документ {why}", "" if definite_failure(u.note) else why
+            return REJECTED, _dead_note(u.url, u.note, view), "" if definite_failure(u.note) else why
         if ds == "robots":
-            why = "запрещён для обхода файлом robots.txt"
-            return REJECTED, f"документ {why}", why
+            return REJECTED, f"документ не проверен: {ROBOTS_CLOSED}", ROBOTS_CLOSED
         if ds == "unfetched":
             why = "не загружался при обходе" + (f" ({u.note})" if u.note else "")
             return REJECTED, f"документ {why}", why
@@ -96,18 +118,21 @@ def _grade(h: Hit, u: Unit, item: Item) -> tuple[str, str, str]:
 
 class _Collected:
     """Best evidence per URL for one item, and the links that could not be verified."""
-    __slots__ = ("best", "unverified", "order")
+    __slots__ = ("best", "unverified", "order", "robots_hits")
 
     def __init__(self):
         self.best: dict[str, tuple] = {}          # url -> (rank, order, hit, strength, note)
         self.unverified: dict[str, str] = {}      # url -> Russian "why", with the link text
+        self.robots_hits: list[Hit] = []          # evidence behind robots.txt (the report lists those sections)
         self.order = 0
 
     def add(self, h: Hit, u: Unit, item: Item, view: CrawlView) -> None:
-        strength, note, why = _grade(h, u, item)
+        strength, note, why = _grade(h, u, item, view)
         if why and h.url not in self.unverified:
             label = f"ссылка «{h.snippet}»" if h.source_url else f"документ «{_text(h.snippet)}»"
-            self.unverified[h.url] = f"{label} ({h.url}) {why}"
+            self.unverified[h.url] = f"{label} ({h.url}) {'— ' if why == ROBOTS_CLOSED else ''}{why}"
+            if why == ROBOTS_CLOSED:
+                self.robots_hits.append(h)
         if h.source_url:
             target = view.pages_by_key.get(view.key(h.url) or "")
             depth = target.depth if target is not None else u.depth + 1
@@ -135,24 +160,29 @@ def _finding(ci: CompiledItem, col: _Collected, view: CrawlView, limit: int) -> 
     if any(e.strength == STRONG for e in evidence):
         return Finding(item.id, PRESENT, "", evidence)
 
-    # Links the crawl saw but could not open, whose text or URL names this item.
+    # Links the crawl saw but could not open, whose text or URL names this item — or, for robots.txt, names
+    # the section the item would live in (settings.sections: «Документы» holds the charter).
     unverified = dict(col.unverified)
+    closed = [h.url for h in col.robots_hits]
     broken: list[str] = []          # definite failures named by a link the crawl saw
     known = {view.key(u) for u in unverified} | {view.key(e.url) for e in evidence}
     for p in view.blocked_links():
         if p.url in unverified or view.key(p.url) in known:
             continue
-        named = bool(p.link_text) and bool(ci.probe_keys & view.scan_short(p.link_text).found.keys())
-        if not named and ci.probe_paths:
-            path = view.host_path(p.url)[1]
-            named = any(s in path for s in ci.probe_paths)
+        found = view.scan_short(p.link_text).found.keys() if p.link_text else set()
+        path = view.host_path(p.url)[1]
+        named = bool(ci.probe_keys & found) or any(s in path for s in ci.probe_paths)
+        if not named and p.kind == "robots":
+            named = bool(ci.section_keys & found) or any(s in path for s in ci.section_paths)
         if named:
             label = f"ссылка «{p.link_text}»" if p.link_text else "ссылка"
             known.add(view.key(p.url))
             if p.kind != "robots" and definite_failure(p.message):
                 broken.append(f"{label} ({p.url}) не открывается: {p.message}")
                 continue
-            why = ("запрещена для обхода файлом robots.txt" if p.kind == "robots"
+            if p.kind == "robots":
+                closed.append(p.url)
+            why = (f"— {ROBOTS_CLOSED}" if p.kind == "robots"
                    else f"не открылась: {p.message}" if p.message else "не открылась")
             unverified[p.url] = f"{label} ({p.url}) {why}"
 
@@ -168,7 +198,8 @@ def _finding(ci: CompiledItem, col: _Collected, view: CrawlView, limit: int) -> 
                          + (f" и ещё {more}" if more > 0 else "") + " — сведения могли быть там.")
         if view.cut_off_reason:
             parts.append(("Кроме того, " if parts else "Не найдено, но ") + view.cut_off_reason + ".")
-        return Finding(item.id, UNKNOWN, " ".join(parts + found_only), evidence)
+        return Finding(item.id, UNKNOWN, " ".join(parts + found_only), evidence,
+                       closed_sections=list(dict.fromkeys(closed)))
 
     n_pages, n_docs = len(view.page_units), len(view.doc_units)
     scope = (f"{n_pages} {plural(n_pages, 'странице', 'страницах', 'страницах')} и "

@@ -33,8 +33,9 @@ _HEAD_KEYS = ("id", "version", "name", "sector")
 _TOP_KEYS = set(_HEAD_KEYS) | {"settings", "items"}
 _TOP_KEYS_EXTENDING = _TOP_KEYS | {"extends", "disable"}
 _ITEM_FIELDS = ("id", "name", "indicator", "legal_basis", "confidence", "counts_in_norm", "allow_news",
-                "enabled", "fix", "detect")
-_REQUIRED = ("name", "indicator", "legal_basis", "confidence", "fix", "detect")
+                "allow_stub", "enabled", "sections", "fix", "detect")
+_REQUIRED = ("name", "indicator", "legal_basis", "fix", "detect")
+DEFAULT_CONFIDENCE = "C"      # an item of an operator's own checklist is taken as confirmed unless marked
 
 
 # libyaml's C parser when PyYAML was built with it: it loads the checklist about 10 times faster.
@@ -221,11 +222,15 @@ def _item(raw: dict, where: str) -> Item:
     for f in ("name", "legal_basis", "fix"):
         if not isinstance(raw[f], str) or not raw[f].strip():
             raise ChecklistError(f"{ctx}: поле «{f}» должно быть непустой строкой")
-    if raw["confidence"] not in CONFIDENCE:
-        raise ChecklistError(f"{ctx}: confidence «{raw['confidence']}» — допустимы C (подтверждено), "
+    confidence = raw.get("confidence", DEFAULT_CONFIDENCE)
+    if confidence not in CONFIDENCE:
+        raise ChecklistError(f"{ctx}: confidence «{confidence}» — допустимы C (подтверждено, по умолчанию), "
                              f"P (косвенно подтверждено), U (не подтверждено)")
+    sections = raw.get("sections", [])
+    if not isinstance(sections, list) or not all(isinstance(x, str) and x.strip() for x in sections):
+        raise ChecklistError(f"{ctx}: поле «sections» должно быть списком имён разделов из settings.sections")
     flags = {}
-    for f, default in (("counts_in_norm", True), ("allow_news", False), ("enabled", True)):
+    for f, default in (("counts_in_norm", True), ("allow_news", False), ("allow_stub", False), ("enabled", True)):
         v = raw.get(f, default)
         if not isinstance(v, bool):
             raise ChecklistError(f"{ctx}: поле «{f}» должно быть true или false, а указано {v!r}")
@@ -235,7 +240,8 @@ def _item(raw: dict, where: str) -> Item:
     if not isinstance(raw["detect"], dict):
         raise ChecklistError(f"{ctx}: поле detect должно быть правилом вида {{any: [...]}} / {{all: [...]}}")
     return Item(id=iid, name=raw["name"].strip(), indicator=indicator, legal_basis=raw["legal_basis"].strip(),
-                fix=" ".join(raw["fix"].split()), detect=raw["detect"], confidence=raw["confidence"], **flags)
+                fix=" ".join(raw["fix"].split()), detect=raw["detect"], confidence=confidence,
+                sections=[x.strip() for x in sections], **flags)
 
 
 def _build(data: dict, files: list[Path], origin: dict[str, str]) -> Checklist:

@@ -14,9 +14,11 @@ class Item:
     legal_basis: str         # act and point, e.g. "442-ФЗ ст. 13 ч. 2; Приказ Минтруда № 886н п. 3"
     fix: str                 # Russian hint: what to publish, where
     detect: dict             # detection rule tree (any/all/none of checks), see checklists/engine.py
-    confidence: str = "U"    # C confirmed / P corroborated / U unconfirmed (regulations.md §0)
+    confidence: str = "C"    # C confirmed (default) / P corroborated / U unconfirmed (regulations.md §0)
     counts_in_norm: bool = True   # counted in Инорм_сайт (indicator 1.1)
     allow_news: bool = False      # True: a news item is acceptable evidence for this item
+    allow_stub: bool = False      # True: a section that is named but empty still counts as published
+    sections: list[str] = field(default_factory=list)   # settings.sections it would live in (robots.txt)
     enabled: bool = True
 
 

@@ -1,4 +1,4 @@
-"""Value patterns a checklist can ask for: phone, e-mail, date, ОГРН, ИНН, postal address.
+"""Value patterns a checklist can ask for: phone, e-mail, date, ОГРН, ИНН, postal address, person, people.
 
 Each finder takes a text and returns the first *valid* match (start, end, value) or None. A cheap
 regular expression finds candidates; a validator rejects look-alikes (phonenumbers for phones,
@@ -263,6 +263,34 @@ def find_address(text: str) -> PatternMatch | None:
     return None
 
 
+# ---- people ---------------------------------------------------------------------------------
+# A person as sites name them: «Смирнова Ольга Викторовна» (with a patronymic), «Смирнова О. В.» or
+# «О. В. Смирнова». Case-sensitive: names are capitalised, common words are not.
+_NAME = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_PERSON = re.compile(
+    rf"(?<![А-Яа-яЁё]){_NAME}\s+[А-ЯЁ][а-яё]+\s+[А-ЯЁ][а-яё]+(?:вич|вна|чна|шна|оглы|кызы)(?![а-яё])"
+    rf"|(?<![А-Яа-яЁё]){_NAME}\s+[А-ЯЁ]\.\s?[А-ЯЁ]\.(?!\w)"
+    rf"|(?<![А-Яа-яЁё.])[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?{_NAME}(?![а-яё])")
+PEOPLE_MIN = 3             # a list of staff names at least this many different people
+
+
+def find_person(text: str) -> PatternMatch | None:
+    m = _PERSON.search(text)
+    return PatternMatch(m.start(), m.end(), m.group(0)) if m else None
+
+
+def find_people(text: str) -> PatternMatch | None:
+    """A list of people: at least PEOPLE_MIN different names in the text (the match spans them)."""
+    names: set[str] = set()
+    first = None
+    for m in _PERSON.finditer(text):
+        first = first if first is not None else m.start()
+        names.add(" ".join(m.group(0).split()))
+        if len(names) >= PEOPLE_MIN:
+            return PatternMatch(first, m.end(), text[first:m.end()])
+    return None
+
+
 BUILTIN: dict[str, Finder] = {
     "phone": find_phone,
     "email": find_email,
@@ -270,6 +298,8 @@ BUILTIN: dict[str, Finder] = {
     "ogrn": find_ogrn,
     "inn": find_inn,
     "address": find_address,
+    "person": find_person,
+    "people": find_people,
 }
 # Russian labels used in reasons («искали: телефон…»).
 LABELS = {
@@ -279,6 +309,8 @@ LABELS = {
     "ogrn": "ОГРН",
     "inn": "ИНН",
     "address": "почтовый адрес",
+    "person": "фамилию, имя и отчество (или инициалы)",
+    "people": f"список людей (не менее {PEOPLE_MIN} фамилий с именами)",
 }
 
 

@@ -44,6 +44,7 @@ class Finding:
     status: str              # present | absent | unknown
     reason: str = ""         # Russian; always set for absent/unknown
     evidence: list[Evidence] = field(default_factory=list)
+    closed_sections: list[str] = field(default_factory=list)   # robots.txt-closed links that left it unknown
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

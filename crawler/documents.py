@@ -6,6 +6,7 @@ OOXML reader). Other formats are recorded with their link text only.
 """
 from __future__ import annotations
 
+import functools
 import io
 import logging
 from urllib.parse import unquote, urlsplit
@@ -38,6 +39,38 @@ def kind_from_url(url: str) -> str | None:
     if "." not in name:
         return None
     return DOCUMENT_EXTENSIONS.get(name.rsplit(".", 1)[-1])
+
+
+IMAGE_KINDS = {"jpg", "png", "tif"}
+
+
+class DocumentRelevance:
+    """Orders linked documents for the document budget: those whose link text or file name names a
+    checklist item first (a «Устав», a «План ФХД»), other documents next, pictures without such a
+    name (gallery photos) last. Uses the same phrase matcher as the checklist."""
+
+    def __init__(self, checklist_ref: str | None = None):
+        from checklists.checks import compiled_for
+        from checklists.loading import load_checklist
+
+        comp = compiled_for(load_checklist(checklist_ref))
+        self.matcher = comp.matcher
+        self.keys = frozenset().union(*(ci.probe_keys for ci in comp.items))
+        self.paths = tuple({p for ci in comp.items for p in ci.probe_paths})
+
+    def score(self, url: str, link_text: str, kind: str) -> int:
+        path = unquote(urlsplit(url).path).lower()
+        name = path.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ").replace("_", " ")
+        named = bool(self.keys & self.matcher.scan(f"{link_text} {name}").found.keys()) or any(p in path for p in self.paths)
+        if named:
+            return 2
+        return 0 if kind in IMAGE_KINDS else 1
+
+
+@functools.lru_cache(maxsize=4)
+def document_relevance(checklist_ref: str | None = None) -> DocumentRelevance:
+    """One DocumentRelevance per checklist and process (a worker audits many sites)."""
+    return DocumentRelevance(checklist_ref)
 
 
 def kind_from_content_type(content_type: str) -> str:

@@ -25,6 +25,11 @@ _MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']",
 _WS = re.compile(r"\s+")
 _NOSCRIPT_JS = re.compile(r"javascript|включите", re.I)
 _URL_IN_SCRIPT = re.compile(r"""https?://[^\s"'<>()\\]+""")
+# Browsers read a stray «</br>» as a line break; libxml2 drops it (and glues «Иванова</br>Анна»).
+_END_BR = re.compile(r"</br\s*>", re.I)
+# Elements a reader sees as separate lines: their text never runs into the next word.
+_LINE_BREAKING = ("br", "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+                  "section", "article", "header", "footer", "table", "ul", "ol", "blockquote")
 
 
 def _clean(text: str) -> str:
@@ -207,9 +212,11 @@ def _render_hint(root, links: int) -> str:
 def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
     """Fill the content fields of `snapshot` from the page's decoded HTML."""
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(_END_BR.sub("<br>", html))
     except (etree.ParserError, ValueError):
         return snapshot
+    for el in root.iter(*_LINE_BREAKING):       # headings and link texts as a reader sees them
+        el.tail = " " + el.tail if el.tail else " "
     base = snapshot.url
     for b in root.iter("base"):
         if b.get("href"):

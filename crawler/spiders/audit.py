@@ -19,10 +19,13 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.documents import NOT_FETCHED_KINDS, extract_text, kind_from_content_type, kind_from_url
+from crawler.documents import (NOT_FETCHED_KINDS, document_relevance, extract_text, kind_from_content_type,
+                               kind_from_url)
 from crawler.errors import classify
 from crawler.items import FetchedDocument, FetchedPage
 from crawler.journal import CrawlJournal, Problem
@@ -34,6 +37,10 @@ from crawler.traps import TrapGuard, canonical_url
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # An entry over https that fails this way is retried over http when the user typed a bare domain.
 _HTTP_FALLBACK_KINDS = {"refused", "tls", "timeout", "connection"}
+# A folder whose documents answered «not found» this many times is not asked for more of them.
+DEAD_FOLDER_LIMIT = 3
+# Documents requested at a time: small, so that a dead folder is noticed before the budget goes to it.
+DOCUMENTS_AT_A_TIME = 4
 
 
 def _now() -> str:
@@ -53,7 +60,8 @@ class AuditSpider(scrapy.Spider):
 
     def __init__(self, url: str = "", out: str = "", max_pages: int | str = 300, max_depth: int | str = 5,
                  max_documents: int | str = 150, extra_hosts: str = "", http_fallback: bool | str = False,
-                 render: str = "auto", chromium: str = "", max_rendered: int | str = 30, **kwargs):
+                 render: str = "auto", chromium: str = "", max_rendered: int | str = 30, checklist: str = "",
+                 **kwargs):
         super().__init__(**kwargs)
         if not url or not out:
             raise ValueError("the audit spider needs -a url=... and -a out=<crawl folder>")
@@ -77,7 +85,13 @@ class AuditSpider(scrapy.Spider):
         self.seen: set[str] = set()          # canonical URLs already scheduled or recorded
         self.too_deep: set[str] = set()
         self.pages_scheduled = 0
+        # The document budget is spent after the pages, in order of relevance (DocumentRelevance): documents
+        # wait in `pending` until the page crawl is idle; a 404 or a robots.txt refusal gives its share back.
         self.documents_scheduled = 0
+        self.documents_in_flight = 0
+        self.pending_documents: list[tuple[int, int, str, str, dict]] = []   # (-score, order, url, kind, meta)
+        self.dead_folders: dict[str, int] = {}
+        self.relevance = document_relevance(checklist or None)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -90,6 +104,7 @@ class AuditSpider(scrapy.Spider):
         spider.document_maxsize = crawler.settings.getint("NOK_DOCUMENT_MAXSIZE")
         crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
         crawler.signals.connect(spider.close_renderer, signal=signals.spider_closed)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
     def close_renderer(self):
@@ -202,19 +217,70 @@ class AuditSpider(scrapy.Spider):
             note = f"размещён на другом сайте ({urlsplit(url).hostname}); не загружался"
         elif kind in NOT_FETCHED_KINDS:
             note = f"архив/подпись ({kind.upper()}): не загружался"
-        elif self.documents_scheduled >= self.max_documents:
-            note = f"достигнут предел числа документов ({self.max_documents}); не загружался"
         if note:
-            yield FetchedDocument(DocumentSnapshot(
-                url=url, referer=meta["nok_referer"], link_text=meta["nok_link_text"], kind=kind, fetched=False,
-                status=None, content_type="", size=None, sha256="", fetched_at=_now(), note=note))
+            yield self._unfetched(url, kind, meta, note)
             return
-        self.documents_scheduled += 1
-        yield scrapy.Request(url, callback=self.parse_document, errback=self.on_error,
-                             meta={**meta, "nok_document": True, "download_maxsize": self.document_maxsize},
-                             priority=-1)
+        score = self.relevance.score(url, meta["nok_link_text"], kind)
+        self.pending_documents.append((-score, len(self.pending_documents), url, kind, meta))
+
+    @staticmethod
+    def _unfetched(url: str, kind: str, meta: dict, note: str) -> FetchedDocument:
+        return FetchedDocument(DocumentSnapshot(
+            url=url, referer=meta["nok_referer"], link_text=meta["nok_link_text"], kind=kind, fetched=False,
+            status=None, content_type="", size=None, sha256="", fetched_at=_now(), note=note))
+
+    def on_idle(self):
+        """The pages are done: spend the document budget on the most relevant documents first."""
+        self.documents_in_flight = 0            # idle: nothing is in flight (a callback may have failed)
+        scheduled = False
+        for out in self._release_documents():
+            if isinstance(out, scrapy.Request):
+                self.crawler.engine.crawl(out)
+                scheduled = True
+            else:                   # a document recorded as not fetched (no callback to yield it from)
+                deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(out, response=None))
+        if scheduled:
+            raise DontCloseSpider
+
+    def _release_documents(self):
+        """Requests for the best pending documents the budget allows; once the budget is spent and
+        nothing is in flight, the rest are recorded as not fetched (the report names the limit)."""
+        self.pending_documents.sort()
+        while (self.pending_documents and self.documents_scheduled < self.max_documents
+               and self.documents_in_flight < DOCUMENTS_AT_A_TIME):
+            _, _, url, kind, meta = self.pending_documents.pop(0)
+            folder = url.rsplit("/", 1)[0]
+            if self.dead_folders.get(folder, 0) >= DEAD_FOLDER_LIMIT:
+                yield self._unfetched(url, kind, meta, f"не загружался: другие документы из той же папки "
+                                                       f"({self.dead_folders[folder]}) не найдены (HTTP 404)")
+                continue
+            self.documents_scheduled += 1
+            self.documents_in_flight += 1
+            yield scrapy.Request(url, callback=self.parse_document, errback=self.on_error,
+                                 meta={**meta, "nok_document": True, "download_maxsize": self.document_maxsize},
+                                 priority=-1)
+        if self.pending_documents and self.documents_in_flight == 0:
+            for _, _, url, kind, meta in self.pending_documents:
+                yield self._unfetched(url, kind, meta,
+                                      f"достигнут предел числа документов ({self.max_documents}); не загружался")
+            self.pending_documents = []
+
+    def _document_done(self, request, refund: bool = False):
+        """A document request ended; a refused or missing one gives its share of the budget back."""
+        if not request.meta.get("nok_document"):
+            return
+        self.documents_in_flight -= 1
+        if refund:
+            self.documents_scheduled -= 1
+        yield from self._release_documents()
 
     async def parse_document(self, response):
+        async for item in self._parse_document(response):
+            yield item
+        for item in self._document_done(response.request):     # after it: an HTML "document" adds links
+            yield item
+
+    async def _parse_document(self, response):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         kind = kind_from_url(response.url) or kind_from_content_type(content_type)
         if "text/html" in content_type and kind not in ("txt",):
@@ -240,6 +306,11 @@ class AuditSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         kind, message = classify(failure)
+        missing = isinstance(failure.value, HttpError) and failure.value.response.status in (404, 410)
+        if missing and request.meta.get("nok_document"):
+            folder = request.url.rsplit("/", 1)[0]
+            self.dead_folders[folder] = self.dead_folders.get(folder, 0) + 1
+        yield from self._document_done(request, refund=missing or kind == "robots")
         if kind == "other":
             self.logger.warning("unexpected failure for %s: %s", request.url, failure.getTraceback())
         if (kind in _HTTP_FALLBACK_KINDS and request.meta.get("nok_entry") and self.http_fallback
