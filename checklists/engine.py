@@ -43,12 +43,12 @@ _RANK = {STRONG: 0, WEAK: 1, REJECTED: 2}
 _SECTION_CONTEXT = 300     # characters after a heading read as its section (for «будет размещён»)
 
 
-def _announced(h: Hit, u: Unit, view: CrawlView) -> bool:
-    """Does the text that carries this hit only promise the information (settings.future)? For a heading,
-    the text of its section counts too: «Устав» followed by «будет размещён после регистрации»."""
+def _announced(h: Hit, u: Unit, view: CrawlView) -> str:
+    """The promise, when the text that carries this hit only promises the information (settings.future);
+    for a heading, the text of its section counts too: «Устав» followed by «будет размещён …»."""
     keys = view.comp.future_keys
     if not keys or h.kind not in ("heading", "page_text", "page_title", "link_text"):
-        return False
+        return ""
     text = _text(h.snippet)
     if h.kind == "heading" and u.is_page:
         main = u.page.main_text
@@ -58,7 +58,9 @@ def _announced(h: Hit, u: Unit, view: CrawlView) -> bool:
             later = [main.find(x, i + len(text)) for x in u.page.headings if x != text]
             end = min([end] + [j for j in later if j != -1])
             text = main[i:end]
-    return not keys.isdisjoint(view.matcher.scan(text).found)
+    scan = view.matcher.scan(text)
+    key = next((k for k in keys if k in scan.found), None)
+    return "" if key is None else view.matcher.snippet(scan, key)
 
 
 def _dead_note(url: str, note: str, view: CrawlView) -> str:
@@ -97,8 +99,9 @@ def _grade(h: Hit, u: Unit, item: Item, view: CrawlView) -> tuple[str, str, str]
             return WEAK, ("ссылка найдена только в новости" if h.source_url else NOTE_NEWS), ""
         if not st and u.is_stub and h.kind in _NAMING_KINDS and not item.allow_stub:
             return REJECTED, NOTE_STUB, ""
-        if _announced(h, u, view):
-            return REJECTED, NOTE_FUTURE, ""
+        promise = _announced(h, u, view)
+        if promise:
+            return REJECTED, f"{NOTE_FUTURE}: «{promise}»", ""
         return STRONG, note, ""
     ds = u.state
     if not h.source_url:
@@ -228,6 +231,11 @@ def _found_instead(evidence: list[Evidence]) -> list[str]:
     if stubs:
         out.append("Раздел назван, но не заполнен (страница-заглушка): "
                    + ", ".join(e.url for e in stubs[:3]) + ".")
+    promised = [e for e in rejected if e.note.startswith(NOTE_FUTURE)]
+    if promised:
+        out.append("Размещение только обещано — сведения пока не опубликованы: "
+                   + "; ".join(f"«{e.snippet}» ({e.url}): {e.note.removeprefix(NOTE_FUTURE + ': ')}"
+                               for e in promised[:3]) + ".")
     dead = [e for e in rejected if "не открывается" in e.note and definite_failure(e.note)]
     if dead:
         out.append("Ссылка на раздел или документ не работает: "

@@ -128,7 +128,7 @@ def build_view(report: dict) -> dict:
         "indicator_rows": _indicator_rows(summary["by_indicator"]),
         "groups": _groups(report["items"]),
         "crawl_facts": _crawl_facts(crawl),
-        "robots": _robots(report["robots"]),
+        "robots": _robots(report["robots"], report["items"]),
         "errors": _errors(report["errors"]),
         "traps": [{"pattern": t["pattern"], "dropped": format_int(t["dropped"])} for t in report["traps"]],
         "controls": _controls(report.get("controls"), report["items"]),
@@ -461,7 +461,7 @@ def _crawl_facts(c: dict) -> list[dict]:
     return [{"label": label, "value": value} for label, value in facts]
 
 
-def _robots(r: dict) -> dict:
+def _robots(r: dict, items: list[dict]) -> dict:
     if not r["obeyed"]:
         state = "не учитывался: обход выполнен без его ограничений"
     elif r.get("unavailable"):
@@ -473,7 +473,11 @@ def _robots(r: dict) -> dict:
     rows = [{"link": link(d["url"]), "referer": link(d["referer"]), "link_text": d["link_text"],
              "message": d["message"]} for d in r["disallowed"][:MAX_ROBOTS_ROWS]]
     hidden = len(r["disallowed"]) - len(rows)
+    names = {it["id"]: it["name"] for it in items}
+    sections = [{"link": link(c["url"]), "link_text": c["link_text"],
+                 "items": "; ".join(names.get(i, i) for i in c["items"])} for c in r.get("closed_sections", [])]
     return {
+        "sections": sections,
         "state": state,
         "file": link(r["url"]),
         "count": format_int(len(r["disallowed"])),

@@ -89,6 +89,7 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
             "unavailable": journal.robots.unavailable,
             "disallowed": [{"url": p.url, "referer": p.referer, "link_text": p.link_text,
                             "message": p.message} for p in journal.robots.disallowed],
+            "closed_sections": _closed_sections(journal, findings),
         },
         "errors": [_error_entry(p) for p in journal.problems],
         "traps": [{"pattern": pattern, "dropped": dropped}
@@ -103,6 +104,17 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
     }
     report["changes"] = changes_entry(previous, report)
     return report
+
+
+def _closed_sections(journal: CrawlJournal, findings: list[Finding]) -> list[dict]:
+    """The robots.txt-closed links (sections, documents) that left items «не удалось проверить», with those items."""
+    texts = {p.url: p.link_text for p in journal.robots.disallowed}
+    out: dict[str, dict] = {}
+    for f in findings:
+        for url in f.closed_sections:
+            entry = out.setdefault(url, {"url": url, "link_text": texts.get(url, ""), "items": []})
+            entry["items"].append(f.item_id)
+    return list(out.values())
 
 
 def changes_entry(previous: dict | None, report: dict) -> dict | None:

@@ -10,12 +10,19 @@ import pytest
 
 from conftest import BROWSER, FAST, SITES, expected, open_in_chromium, run_cli
 
-SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken", "kcson_jsmenu"]
+SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken", "kcson_jsmenu",
+                           # issue #12: verdicts as a careful reader gives them
+                           "kcson_closed_docs", "kcson_compact", "kcson_decoys", "kcson_dead_docs", "kcson_reader"]
+
+
+def audit_as_expected(audit, name):
+    """The audit of a test site with the options its _expected.json names (e.g. a document budget)."""
+    return audit(name, *expected(name).get("args", []))
 
 
 @pytest.mark.parametrize("name", SITES_WITH_EXPECTATIONS)
 def test_every_item_has_the_expected_status(audit, name):
-    run = audit(name)
+    run = audit_as_expected(audit, name)
     assert run.code == 0, run.stderr
     want = expected(name)["items"]
     got = {i["id"]: i["status"] for i in run.report["items"]}
@@ -25,7 +32,7 @@ def test_every_item_has_the_expected_status(audit, name):
 
 @pytest.mark.parametrize("name", SITES_WITH_EXPECTATIONS)
 def test_present_items_point_at_the_page_that_publishes_them(audit, name):
-    run = audit(name)
+    run = audit_as_expected(audit, name)
     paths = expected(name).get("evidence_paths", {})
     assert paths, "the site's _expected.json lists evidence paths"
     for item_id, path in paths.items():
@@ -268,3 +275,103 @@ def test_report_html_opens_in_chromium_without_errors_and_planted_scripts_stay_i
     errors, dialogs, (scripts, title) = asyncio.run(open_in_chromium(run.out / "report.html", inspect))
     assert errors == [] and dialogs == [] and scripts == 0
     assert title
+
+
+# ---- issue #12: item verdicts as a careful reader gives them ---------------------------------------------------
+ROBOTS_REASON = ("раздел закрыт для роботов (robots.txt): проверьте вручную или запустите с --ignore-robots, "
+                 "если это ваш сайт")
+
+
+def test_documents_behind_a_robots_closed_section_are_unknown_and_the_section_is_listed(audit, sites):
+    run = audit("kcson_closed_docs")
+    fetched = [h.path for h in sites["kcson_closed_docs"].requests]
+    assert not [p for p in fetched if p.startswith(("/dokumenty/", "/tarify/"))], "robots.txt was not respected"
+    for item in ("charter", "reg_certificate", "licenses", "fin_activity", "internal_rules", "inspections",
+                 "paid_services_doc", "tariffs"):
+        found = run.item(item)
+        assert found["status"] == "unknown" and ROBOTS_REASON in found["reason"], (item, found["reason"])
+    assert "/tarify/" in run.item("tariffs")["reason"]
+    assert run.item("staff")["status"] == "absent"          # not a document item: closing «Документы» changes nothing
+    closed = {urlsplit(c["url"]).path: c for c in run.report["robots"]["closed_sections"]}
+    assert set(closed) == {"/dokumenty/", "/tarify/"}
+    assert closed["/dokumenty/"]["link_text"] == "Документы" and "charter" in closed["/dokumenty/"]["items"]
+    assert set(closed["/tarify/"]["items"]) == {"tariffs", "paid_services_doc"}
+    assert "Разделы, закрытые для роботов" in run.html and "о тарифах на социальные услуги" in run.html.lower()
+
+
+def test_compact_site_facts_in_sentences_count_and_promises_do_not(audit):
+    run = audit("kcson_compact")
+    snippets = lambda item: " ".join(e["snippet"] for e in run.item(item)["evidence"] if e["strength"] == "strong")
+    assert "1991" in snippets("reg_date")
+    assert "Смирнова Ольга Викторовна" in snippets("head_deputies")
+    assert "нуждающимся" in snippets("procedure_conditions")
+    assert "лицензированию не подлежит" in snippets("licenses").lower()
+    assert "не проводились" in snippets("inspections")
+    assert "не оказывает" in snippets("paid_services_doc")
+    # contacts from what exists: a phone without an e-mail
+    assert run.item("contacts")["status"] == "present" and run.item("ch_email")["status"] == "absent"
+    for item, promise in (("charter", "будет размещён"), ("tariffs", "Скоро")):
+        found = run.item(item)
+        assert found["status"] == "absent" and "обещано" in found["reason"], found["reason"]
+        assert promise in found["reason"] and any(e["strength"] == "rejected" for e in found["evidence"])
+
+
+def test_empty_faq_section_is_published_but_does_not_work(sites, tmp_path):
+    url = sites["kcson_compact"].base_url + "/"
+    run = run_cli(["check", url, "--out", str(tmp_path), *BROWSER, "--no-pdf"], tmp_path)
+    assert run.code == 0, run.stderr
+    faq = run.item("ch_faq")
+    assert faq["status"] == "present" and faq["works"] is False, faq
+    assert "нет ни одного вопроса с ответом" in faq["works_text"]
+
+
+def test_decoys_are_not_the_items_they_mention(audit):
+    run = audit("kcson_decoys")
+    pages = {urlsplit(json.loads(l)["url"]).path
+             for l in (run.out / "crawl" / "pages.jsonl").read_text(encoding="utf-8").splitlines()}
+    for item, decoy_pages in expected("kcson_decoys")["decoys"].items():
+        assert set(decoy_pages) <= pages, f"the decoys of {item} were crawled"
+        found = run.item(item)
+        assert found["status"] == "absent", (item, found["evidence"])
+        assert not [e for e in found["evidence"] if e["strength"] == "strong"]
+
+
+def test_documents_answering_404_are_not_published_and_the_link_is_named(audit):
+    run = audit_as_expected(audit, "kcson_dead_docs")
+    for item, path in (("charter", "/upload/docs/ustav.pdf"), ("free_places", "/upload/docs/svobodnye-mesta.pdf")):
+        found = run.item(item)
+        assert found["status"] == "absent"
+        assert "документ по ссылке не открывается (HTTP 404)" in found["reason"] and path in found["reason"], found
+        assert not [e for e in found["evidence"] if e["strength"] == "strong"]
+
+
+def test_document_budget_goes_to_relevant_documents_not_photos_or_dead_folders(audit, sites):
+    run = audit_as_expected(audit, "kcson_dead_docs")         # --max-documents 20
+    paths = [h.path for h in sites["kcson_dead_docs"].requests]
+    docs = [p for p in paths if p.startswith("/upload/docs/")]
+    photos = [i for i, p in enumerate(paths) if p.startswith("/upload/foto/")]
+    assert len(docs) == 7 and all(paths.index(d) < min(photos, default=len(paths)) for d in docs)
+    dead = [p for p in paths if p.startswith("/upload/iblock/old/")]
+    assert 3 <= len(dead) <= 7, dead                           # the dead folder is given up after a few 404s
+    notes = [json.loads(l)["note"] for l in (run.out / "crawl" / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert any("не найдены (HTTP 404)" in n for n in notes)
+
+
+def test_a_document_limit_leaves_items_undecided_and_says_so(audit):
+    run = audit("kcson_dead_docs", "--max-documents", "2")
+    undecided = [i for i in run.report["items"] if i["status"] == "unknown"]
+    assert undecided and all("предел числа документов" in i["reason"] for i in undecided), undecided
+    assert run.item("charter")["status"] == "absent"         # a 404 does not spend the budget
+
+
+def test_text_is_read_as_a_reader_sees_it(audit, sites):
+    run = audit("kcson_reader")
+    pages = {urlsplit(p["url"]).path: p for p in (json.loads(l) for l in
+             (run.out / "crawl" / "pages.jsonl").read_text(encoding="utf-8").splitlines())}
+    about = pages["/o-centre/"]
+    assert "Орлова Светлана Игоревна" in about["headings"] and "Лебедев Константин Олегович" in about["headings"]
+    assert "Соколова Мария Андреевна" in pages["/specialisty/"]["text"]
+    fetched = [h.path for h in sites["kcson_reader"].requests]
+    assert not [p for p in fetched if p.startswith(("/dokumenty/", "/tarify/"))], "a link inside a comment was followed"
+    assert not [l for p in pages.values() for l in p["links"] if "/dokumenty/" in l["url"] or "/tarify/" in l["url"]]
+    assert run.item("charter")["status"] == "absent" and run.item("tariffs")["status"] == "absent"
