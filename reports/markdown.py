@@ -118,6 +118,11 @@ def markdown_summary(report: dict) -> str:
         lines += _table(["Показатель", "Пункт", "Причина"],
                         [[it.get("indicator", ""), it.get("name", it.get("id", "")), it.get("reason")]
                          for it in unknown])
+    closed = (report.get("robots") or {}).get("closed_sections") or []
+    if closed:
+        lines += ["", "Разделы, закрытые для роботов (robots.txt): "
+                  + "; ".join(f"«{c['link_text']}» {c['url']}" if c["link_text"] else c["url"] for c in closed)
+                  + " — проверьте их вручную или запустите проверку с --ignore-robots, если это ваш сайт."]
 
     channels = [it for it in items if it.get("indicator") == "1.2"]
     alt = [it for it in items if it.get("id") == "acc_alt_version"]
