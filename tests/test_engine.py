@@ -671,3 +671,66 @@ def test_two_hundred_large_pages_are_evaluated(capsys):
     with capsys.disabled():
         print(f"\n[engine timing] {len(crawl.pages)} pages, avg text {sum(len(p.text) for p in crawl.pages) / len(crawl.pages) / 1024:.1f} KB: "
               f"evaluate {elapsed * 1000 / len(crawl.pages):.2f} ms/page")
+
+
+# ---- issue #12: verdicts as a careful reader gives them ----------------------------------------
+
+def test_robots_closed_documents_section_leaves_document_items_unknown_not_absent():
+    nav = '<li><a href="/dokumenty/">Документы</a></li><li><a href="/o-nas/">О нас</a></li>'
+    robots = RobotsInfo(obeyed=True, url=SITE + "/robots.txt", status=200, disallowed=[
+        Problem(url=SITE + "/dokumenty/", kind="robots", message="запрещено robots.txt", link_text="Документы")])
+    res = findings(crawl_of([home(nav=nav)], robots=robots))
+    for item in ("charter", "licenses", "fin_activity", "paid_services_doc"):
+        assert res[item].status == UNKNOWN and "раздел закрыт для роботов (robots.txt)" in res[item].reason
+        assert res[item].closed_sections == [SITE + "/dokumenty/"]
+    assert res["staff"].status == ABSENT and res["staff"].closed_sections == []     # no document item
+
+
+def test_regional_checklist_must_describe_the_sections_it_names(tmp_path):
+    f = tmp_path / "r.yaml"
+    f.write_text("extends: social\nitems:\n  - id: x\n    name: x\n    indicator: extra\n    legal_basis: b\n"
+                 "    fix: f\n    sections: [arhiv]\n    detect: {any: [{phrase: [архив]}]}\n", encoding="utf-8")
+    with pytest.raises(ChecklistError, match="раздел «arhiv» из sections не описан в settings.sections"):
+        load_checklist(f)
+
+
+def test_a_promise_under_the_heading_is_not_publication_but_a_negative_statement_is():
+    about = page("/o-nas/", html_doc("Об учреждении", "<h1>Об учреждении</h1><p>" + LONG + "</p><h2>Устав</h2>"
+                                     "<p>Устав будет размещён после регистрации изменений.</p><h2>Лицензии</h2>"
+                                     "<p>Деятельность учреждения лицензированию не подлежит.</p>"))
+    res = findings(crawl_of([home(), about]))
+    assert res["charter"].status == ABSENT and "будет размещён" in res["charter"].reason
+    assert res["licenses"].status == PRESENT
+
+
+def test_caption_of_a_document_that_answers_404_is_not_evidence():
+    main = ("<p>" + LONG + "</p><table><tr><td><a href='/files/mesta.pdf'>Количество свободных мест</a></td>"
+            "<td>01.12.2025</td></tr></table>")
+    dead = [Problem(url=SITE + "/files/mesta.pdf", kind="http_error", message="HTTP 404", link_text="Количество свободных мест",
+                    is_document=True)]
+    f = findings(crawl_of([home(main=main)], problems=dead))["free_places"]
+    assert f.status == ABSENT and "документ по ссылке не открывается (HTTP 404)" in f.reason
+    assert SITE + "/files/mesta.pdf" in f.reason
+
+
+def test_common_word_needs_a_list_of_people_for_staff():
+    news = page("/zhizn/", html_doc("Жизнь центра", "<h1>Жизнь центра</h1><h2>Сотрудники провели субботник</h2><p>"
+                                    + LONG + " Организатор — Фёдорова Галина Юрьевна.</p>"))
+    assert findings(crawl_of([home(), news]))["staff"].status == ABSENT
+    team = page("/specialisty/", html_doc("Наши специалисты", "<h1>Наши специалисты</h1>" + "".join(
+        f"<p><b>{n}</b><br>педагог-психолог</p>" for n in ("Соколова<br>Мария Андреевна", "Никитин<br>Игорь Васильевич",
+                                                            "Волкова</br>Екатерина Сергеевна"))))
+    assert findings(crawl_of([home(), team]))["staff"].status == PRESENT
+
+
+def test_empty_faq_section_is_published():
+    nav = '<li><a href="/faq/">Вопрос-ответ</a></li>'
+    faq = page("/faq/", html_doc("Вопрос-ответ", "<h1>Часто задаваемые вопросы</h1><p>Раздел наполняется.</p>", nav=nav))
+    assert findings(crawl_of([home(nav=nav), faq]))["ch_faq"].status == PRESENT
+
+
+def test_br_and_stray_end_br_separate_words_in_headings_and_links():
+    p = page("/x/", html_doc("X", "<h3>Лебедев</br>Константин Олегович</h3><a href='/y/'><div>Устав</div>"
+                                  "<div>учреждения</div></a><!-- <a href='/z.pdf'>Лицензия</a> -->"))
+    assert "Лебедев Константин Олегович" in p.headings
+    assert [(l.url, l.text) for l in p.links] == [(SITE + "/y/", "Устав учреждения")]
