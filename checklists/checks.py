@@ -17,7 +17,8 @@ Checks (leaves):
     phrase: [..]    in: [title, heading, link, anchor, body, doc_title, doc_text]
                     default in: [title, heading, link, doc_title]; external_ok: true lets a link
                     to another site count (questionnaires, chats)
-    pattern: phone | email | date | ogrn | inn | address | <settings.patterns name>   in: [...] (body)
+    pattern: phone | email | date | ogrn | inn | address | person | people | <settings.patterns name>
+                    in: [...] (body); people = at least 3 different names (a staff list)
     regex: "..."    in: [...] (body); case-insensitive
     link_host: [hosts]   path: prefix or [prefixes]; exclude_path: [prefixes]
     embed_host: [hosts]  embed_url: [substrings]      (script/iframe/embed sources)

@@ -12,16 +12,20 @@ become Evidence whose strength follows these rules:
                item has allow_news: true; a link to another site whose content was not checked;
   * rejected — a stub page («страница в разработке», no content once headings are removed),
                or a link that leads to a stub, fails (HTTP error, timeout), was forbidden by
-               robots.txt or was not fetched.
+               robots.txt or was not fetched; a text that only promises the item («Устав будет
+               размещён», «Скоро» — settings.future; for a heading, its section counts).
+
+The caption of a link whose target answered a definite error (404) is not body or heading text
+either (crawl_view.PageUnit.dead_captions): «Устав» over a missing file is not the charter.
 
 Status: present when any evidence is strong. Otherwise unknown when the crawl cannot support a
 claim of absence — the start page failed (every item unknown), the crawl stopped at a limit, or a
-link that might hold the item (its text or URL matches the item's phrases / url_path) could not be
+link that might hold the item (its text or URL matches the item's phrases / url_path, or for
+robots.txt the section it would live in: item.sections → settings.sections) could not be
 opened — and absent when the crawl covered the site. Reasons are Russian and say what was
 searched for and what was found instead (e.g. only news mentions).
 """
 from __future__ import annotations
-
 
 from crawler.crawlstore import StoredCrawl
 
