@@ -87,23 +87,27 @@ class _RecordedElsewhere(logging.Filter):
         return not record.getMessage().startswith(("Error downloading", "Gave up retrying"))
 
 
-def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: bool = False) -> None:
-    """Crawl one site into `crawl_dir`. Runs the Twisted reactor: once per process."""
+def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: bool = False,
+              checklist: str | None = None) -> None:
+    """Crawl one site into `crawl_dir`. Runs the Twisted reactor: once per process. `checklist` orders the
+    document budget (the documents its items name first)."""
     from crawler.spiders.audit import AuditSpider
 
     process = CrawlerProcess(crawl_settings(options))
     if not options.verbose:
         for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
             logging.getLogger(name).addFilter(_RecordedElsewhere())
-    process.crawl(AuditSpider, **spider_args(url, crawl_dir, options, http_fallback))
+    process.crawl(AuditSpider, **spider_args(url, crawl_dir, options, http_fallback, checklist))
     process.start()
 
 
-def spider_args(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: bool = False) -> dict:
+def spider_args(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: bool = False,
+                checklist: str | None = None) -> dict:
     """The `audit` spider's arguments for one site."""
     return dict(url=url, out=str(crawl_dir), max_pages=options.max_pages, max_depth=options.max_depth,
                 max_documents=options.max_documents, extra_hosts=",".join(options.extra_hosts),
-                http_fallback=http_fallback, render=options.render, chromium=options.chromium)
+                http_fallback=http_fallback, render=options.render, chromium=options.chromium,
+                checklist=str(checklist or ""))
 
 
 ACCESSIBILITY_FILE = "accessibility.json"

@@ -312,7 +312,7 @@ def check(url: str, out: Path | None, options: CrawlOptions, inputs: ReportOptio
     except OSError as exc:
         raise BadInput(f"не удалось создать папку отчёта {out}: {exc.strerror}") from None
     print(f"Проверка сайта {start_url}", file=sys.stderr)
-    run_crawl(start_url, out / CRAWL_SUBDIR, options, http_fallback=fallback)
+    run_crawl(start_url, out / CRAWL_SUBDIR, options, http_fallback=fallback, checklist=inputs.checklist)
     if browser is not None:
         print("Контрольные проверки в браузере (формы не отправляются"
               + (", кроме --submit-forms" if browser.submit_forms else "") + ")…", file=sys.stderr)

@@ -85,7 +85,7 @@ class SiteJob:
         self = cls(crawler, store, claim, job["worker"], work, plan, start_url, command)
         crawler.nok_site_job = self          # signal receivers are weak references: keep the job alive
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
-        return {**kwargs, **spider_args(start_url, work / "crawl", plan.options, fallback)}
+        return {**kwargs, **spider_args(start_url, work / "crawl", plan.options, fallback, plan.inputs.checklist)}
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def _engine_started(self):
