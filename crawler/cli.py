@@ -19,6 +19,7 @@
     nok-audit run REGISTRY --db postgresql+psycopg://… --nodes http://w1:6800,…
                                          the same run, each site a job on a Scrapyd node
     nok-audit node-config DIR            a Scrapyd worker node's folder (scrapyd.conf, scrapy.cfg)
+    nok-audit serve [--host H --port P]  the self-check web page (http://127.0.0.1:8765/); --print-unit
 
 Besides report.json/.html an audit writes report.md (a Markdown summary), report.pdf (printed by Chromium
 in the browser stage; --no-pdf skips it) and, last, manifest.json (size, SHA-256 and capture time of every
@@ -232,8 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from crawler.node import add_parser as add_node_parser
     from crawler.schedule import add_parser as add_schedule_parser
+    from crawler.web.serve import add_parser as add_serve_parser
     add_schedule_parser(sub)
     add_node_parser(sub)
+    add_serve_parser(sub)
     return parser
 
 
@@ -476,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "schedule":
             from crawler.schedule import schedule_cmd
             return schedule_cmd(args)
+        if args.command == "serve":
+            from crawler.web.serve import serve_cmd
+            return serve_cmd(args)
     except (BadInput, InvalidURL) as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

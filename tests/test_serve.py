@@ -1,0 +1,269 @@
+"""`nok-audit serve`, as a person uses it: the real server started as a subprocess on loopback, real HTTP,
+real Chromium filling the self-check form, audits of the demo site served on loopback."""
+from __future__ import annotations
+
+import asyncio
+import http.cookiejar
+import io
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import NOK_AUDIT, run_cli
+
+from crawler.demo import serve_demo_site
+
+ROOT = Path(__file__).parent.parent
+# A short politeness delay so the crawl lasts long enough for its progress to be seen; no browser stage.
+CHECK_OPTIONS = "--check-options=--delay 0.1 --timeout 5 --no-browser"
+SCREENSHOTS = ROOT / "docs" / "img"
+
+
+class Server:
+    def __init__(self, out: Path, ip: str, *extra: str):
+        self.proc = subprocess.Popen([*NOK_AUDIT, "serve", "--host", ip, "--port", "0", "--out", str(out),
+                                      CHECK_OPTIONS, *extra], cwd=ROOT, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        line = self.proc.stdout.readline()
+        found = re.search(r"(http://\S+?)/(\?token=(\S+))?\s", line)
+        assert found, f"no address printed: {line!r} {self.proc.stderr.read() if self.proc.poll() is not None else ''}"
+        self.base, self.token = found.group(1), found.group(3) or ""
+        self.out = out
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err
+
+
+class Client:
+    """urllib with cookies (the token and CSRF cookies), never following redirects."""
+
+    def __init__(self, base: str, headers: dict | None = None):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect)
+        self.headers = headers or {}
+
+    def request(self, path: str, form: dict | None = None) -> tuple[int, dict, bytes]:
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        req = urllib.request.Request(self.base + path, data=data, headers=self.headers)
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+    def csrf(self) -> str:
+        status, _, body = self.request("/")
+        assert status == 200
+        return re.search(rb'name="csrf" value="([^"]+)"', body).group(1).decode()
+
+
+@pytest.fixture(scope="module")
+def demo_url():
+    server, url = serve_demo_site("127.0.0.231")
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory):
+    """Loopback, no token, --allow-private: the tests audit loopback sites."""
+    server = Server(tmp_path_factory.mktemp("serve"), "127.0.0.230", "--allow-private")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def guarded_server(tmp_path_factory):
+    """Loopback with a token and without --allow-private."""
+    server = Server(tmp_path_factory.mktemp("serve-guarded"), "127.0.0.232", "--token", "sekret-123")
+    yield server
+    server.stop()
+
+
+def test_non_loopback_bind_without_token_refuses_to_start():
+    run = run_cli(["serve", "--host", "0.0.0.0", "--port", "0"], timeout=60)
+    assert run.code == 2
+    assert "--token" in run.stderr and "доступен из сети" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_bad_check_options_refused_at_start():
+    run = run_cli(["serve", "--check-options=--max-pages many"], timeout=60)
+    assert run.code == 2 and "--check-options" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_print_unit_is_a_systemd_service_for_these_options():
+    run = run_cli(["serve", "--print-unit", "--host", "10.1.2.3", "--port", "9000", "--max-parallel", "3"],
+                  timeout=60)
+    assert run.code == 0
+    assert "[Service]" in run.stdout and "WantedBy=multi-user.target" in run.stdout
+    exec_line = next(line for line in run.stdout.splitlines() if line.startswith("ExecStart="))
+    assert "serve --host 10.1.2.3 --port 9000" in exec_line and "--max-parallel 3" in exec_line
+    assert "NOK_SERVE_TOKEN=" in run.stdout          # a network bind needs its token in the unit
+
+
+def test_requests_without_the_token_get_401(guarded_server):
+    assert guarded_server.token == "sekret-123"
+    anonymous = Client(guarded_server.base)
+    for path in ("/", "/health", "/static/style.css", "/check/0123456789abcdef"):
+        assert anonymous.request(path)[0] == 401, path
+    assert anonymous.request("/", {"address": "kcson.ru"})[0] == 401
+    assert Client(guarded_server.base, {"Authorization": "Bearer wrong"}).request("/health")[0] == 401
+    status, _, body = Client(guarded_server.base, {"Authorization": "Bearer sekret-123"}).request("/health")
+    assert status == 200 and json.loads(body)["status"] == "ok"
+    # The address printed at start: the token moves into a cookie and out of the address.
+    browser = Client(guarded_server.base)
+    status, headers, _ = browser.request("/?token=sekret-123")
+    assert status == 303 and "token" not in headers["location"]
+    assert browser.request("/")[0] == 200
+
+
+def test_form_post_without_csrf_is_refused(guarded_server):
+    client = Client(guarded_server.base, {"Authorization": "Bearer sekret-123"})
+    client.csrf()                                     # the CSRF cookie is set, but the form does not carry it
+    status, _, body = client.request("/check", {"address": "kcson.ru", "sector": "social"})
+    assert status == 403 and "CSRF" in body.decode()
+    status, _, _ = client.request("/check", {"address": "kcson.ru", "sector": "social", "csrf": "forged"})
+    assert status == 403
+    assert not list((guarded_server.out / "selfcheck").glob("*/job.json"))
+
+
+def test_private_address_is_refused_without_allow_private(guarded_server, demo_url):
+    client = Client(guarded_server.base, {"Authorization": "Bearer sekret-123"})
+    for address in (demo_url, "http://localhost:8080/", "http://10.0.0.1/", "http://[::1]/"):
+        status, _, body = client.request("/check", {"address": address, "sector": "social", "csrf": client.csrf()})
+        text = body.decode()
+        assert status == 400, address
+        assert "внутреннюю сеть" in text and "role=\"alert\"" in text, address
+    assert not list((guarded_server.out / "selfcheck").glob("*/job.json"))
+
+
+def test_only_the_social_sector_is_accepted(open_server):
+    client = Client(open_server.base)
+    status, _, body = client.request("/check", {"address": "kcson.ru", "sector": "education", "csrf": client.csrf()})
+    assert status == 400 and "сфера пока не поддерживается" in body.decode()
+
+
+def _collect_events(url: str, events: list, done: threading.Event) -> None:
+    """Read the job's SSE stream as a browser's EventSource would, recording (event, data)."""
+    with urllib.request.urlopen(url, timeout=120) as resp:
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        name = ""
+        for raw in resp:
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:") and name:
+                events.append((name, json.loads(line[5:])))
+                if name == "done":
+                    break
+    done.set()
+
+
+async def _self_check_in_chromium(server: Server, demo_url: str, shots: Path):
+    from crawler.control.browser import chromium, site_context
+
+    async with chromium() as browser:
+        async with site_context(browser, block_resources=False, viewport={"width": 1200, "height": 900}) as context:
+            page = await context.new_page()
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            # The refused form answers 400 on purpose; Chromium logs that status as a console error.
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "status of 400" not in m.text
+                    else None)
+            await page.goto(server.base + "/")
+            # An invalid address: a Russian message on the page, the typed text kept in the field.
+            await page.fill("#address", "htp:/bad")
+            await page.click("button[type=submit]")
+            error = await page.text_content("#error")
+            assert "схема «htp:» не поддерживается" in error
+            assert await page.input_value("#address") == "htp:/bad"
+            for width in (360, 1200):
+                await page.set_viewport_size({"width": width, "height": 900})
+                await page.screenshot(path=str(shots / f"serve-home-{width}.png"), full_page=True)
+            await page.set_viewport_size({"width": 1200, "height": 900})
+
+            await page.fill("#address", demo_url)
+            clicked = time.monotonic()
+            await page.click("button[type=submit]")
+            await page.wait_for_url(re.compile(r"/check/[0-9a-f]{16}$"))
+            job_url = page.url
+            events, done = [], threading.Event()
+            reader = threading.Thread(target=_collect_events, args=(job_url + "/events", events, done), daemon=True)
+            reader.start()
+            # progress.js reloads the page when the audit is done: the result section appears.
+            await page.wait_for_selector("#report-link", timeout=180_000)
+            elapsed = time.monotonic() - clicked
+            fix_items = await page.locator("ol.fix li").count()
+            for width in (360, 1200):
+                await page.set_viewport_size({"width": width, "height": 900})
+                await page.screenshot(path=str(shots / f"serve-result-{width}.png"), full_page=True)
+            done.wait(60)
+
+            response = await page.goto(job_url + "/report/")
+            csp = response.headers["content-security-policy"]
+            items = await page.locator(".item-name").count()
+            overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            for width in (360, 1200):
+                await page.set_viewport_size({"width": width, "height": 900})
+                await page.screenshot(path=str(shots / f"serve-report-{width}.png"))
+            return {"errors": errors, "job_url": job_url, "events": events, "elapsed": elapsed,
+                    "fix_items": fix_items, "csp": csp, "items": items, "overflow": overflow}
+
+
+def test_self_check_from_the_page_shows_progress_then_the_report(open_server, demo_url, tmp_path):
+    shots = SCREENSHOTS if os.environ.get("NOK_SCREENSHOTS") else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    seen = asyncio.run(_self_check_in_chromium(open_server, demo_url, shots))
+    assert seen["errors"] == []
+    print(f"«Проверить» → result on the page: {seen['elapsed']:.1f} s")
+
+    progress = [data for name, data in seen["events"] if name == "progress"]
+    assert seen["events"] and seen["events"][-1] == ("done", {"status": "done"})
+    stages = [p["stage"] for p in progress]
+    order = ["очередь", "обход", "проверка требований", "контрольные проверки", "отчёт", "готово"]
+    assert stages == sorted(stages, key=order.index), stages          # stages only ever move forward
+    assert "обход" in stages and stages[-1] == "готово"
+    assert progress[-1]["pages"] >= 10 and progress[-1]["status"] == "done"
+    assert [p["pages"] for p in progress] == sorted(p["pages"] for p in progress)
+
+    assert seen["fix_items"] >= 1                        # the fix-first list heads the result
+    assert seen["items"] >= 20                           # the full report with its items
+    assert "default-src 'none'" in seen["csp"] and "script-src" not in seen["csp"]
+    assert seen["overflow"] <= 0
+    for shot in shots.glob("serve-*.png"):
+        assert shot.stat().st_size > 5000
+
+    # The evidence pack as a ZIP verifies after unpacking.
+    status, headers, body = Client(open_server.base).request(seen["job_url"].removeprefix(open_server.base)
+                                                             + "/evidence.zip")
+    assert status == 200 and headers["content-type"] == "application/zip"
+    unpacked = tmp_path / "pack"
+    zipfile.ZipFile(io.BytesIO(body)).extractall(unpacked)
+    assert (unpacked / "manifest.json").is_file() and (unpacked / "report.html").is_file()
+    verified = run_cli(["verify", str(unpacked)], timeout=60)
+    assert verified.code == 0, verified.stdout
+    # A file of the pack outside its manifest is never served.
+    status, _, _ = Client(open_server.base).request(seen["job_url"].removeprefix(open_server.base)
+                                                    + "/report/../job.json")
+    assert status == 404
