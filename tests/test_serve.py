@@ -267,3 +267,64 @@ def test_self_check_from_the_page_shows_progress_then_the_report(open_server, de
     status, _, _ = Client(open_server.base).request(seen["job_url"].removeprefix(open_server.base)
                                                     + "/report/../job.json")
     assert status == 404
+
+
+async def _registry_run_in_chromium(server: Server, registry: Path) -> dict:
+    from crawler.control.browser import chromium, site_context
+
+    async with chromium() as browser:
+        async with site_context(browser, block_resources=False) as context:
+            page = await context.new_page()
+            await page.goto(server.base + "/runs")
+            await page.set_input_files("#registry", str(registry))
+            await page.click("form[action='/runs/registry'] button")
+            row_errors = await page.text_content("#row-errors")
+            rows_ok = await page.text_content("#rows-ok")
+            await page.uncheck("input[name=browser]")
+            await page.click("#start-run")
+            await page.wait_for_url(re.compile(r"/runs/\d+$"))
+            run_url = page.url
+            # The run page refreshes itself until the run is finished.
+            await page.wait_for_selector("#run-state[data-status=finished]", timeout=120_000)
+            reports = await page.locator("a.report-link").count()
+            await page.click("#summary-link")
+            summary_title = await page.title()
+            await page.goto(run_url)
+            await page.locator("a.report-link").first.click()
+            items = await page.locator(".item-name").count()
+            await page.goto(server.base + "/runs")
+            listed_runs = await page.locator("table.runs tbody tr").count()
+            return {"row_errors": row_errors, "rows_ok": rows_ok, "reports": reports, "summary": summary_title,
+                    "items": items, "runs": listed_runs}
+
+
+def test_registry_upload_shows_row_errors_then_the_run_completes(open_server, sites, tmp_path):
+    registry = tmp_path / "reestr.csv"
+    registry.write_text("Наименование;Сайт\n"
+                        f"КЦСОН полный;{sites['kcson_full'].base_url}/\n"
+                        f"КЦСОН в windows-1251;{sites['kcson_1251'].base_url}/\n"
+                        "Плохой адрес;htp:/bad\n", encoding="utf-8")
+    seen = asyncio.run(_registry_run_in_chromium(open_server, registry))
+    assert "строка 4" in seen["row_errors"] and "htp:" in seen["row_errors"]
+    assert seen["rows_ok"] == "2"
+    assert seen["reports"] == 2                      # one result per valid row, the bad row never queued
+    assert "Сводка" in seen["summary"] or "сводка" in seen["summary"].lower()
+    assert seen["items"] >= 20
+    assert seen["runs"] >= 1
+
+
+def test_upload_of_another_file_type_is_refused(open_server, tmp_path):
+    client = Client(open_server.base)
+    token = client.csrf()
+    boundary = "----nok"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"registry\"; filename=\"reestr.exe\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\nMZ\r\n"
+            f"--{boundary}--\r\n").encode()
+    req = urllib.request.Request(open_server.base + "/runs/registry", data=body,
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        client.opener.open(req, timeout=30)
+        raise AssertionError("accepted")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 400 and "только в формате CSV или XLSX" in exc.read().decode()

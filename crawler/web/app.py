@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import mimetypes
-import zipfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,24 +13,23 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crawler import __version__
 from crawler.scope import InvalidURL, is_ip_literal, is_private_ip, parse_start_url
 from crawler.web.jobs import STAGES, Jobs
+from crawler.web.operator import Operator, StoreDown
+from crawler.web.pack import listed, pack_file, pack_zip
 from crawler.web.security import CSRF_FIELD, Gate, csrf_ok, csrf_token, remember_csrf
-from reports.manifest import MANIFEST_NAME, load_manifest
 
 HERE = Path(__file__).parent
 SECTORS = (("social", "Социальное обслуживание", True), ("education", "Образование (скоро)", False),
            ("culture", "Культура (скоро)", False), ("health", "Здравоохранение (скоро)", False))
-# Our own pages: our scripts and styles only. The audited site's report gets a stricter policy (no script).
+# Our own pages: our scripts and styles only (the audited site's report gets pack.REPORT_CSP: no script).
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; "
-              "form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox")
 DNS_TIMEOUT = 5.0
 
 
@@ -45,6 +41,7 @@ class WebConfig:
     site_time_limit: float = 1800.0
     allow_private: bool = False
     token: str = ""
+    db: str = ""                  # the store's URL; "" = OUT/nok-audit.db, as for the CLI
 
 
 class Refused(ValueError):
@@ -151,23 +148,18 @@ def create_app(config: WebConfig) -> Starlette:
         """A file of the finished evidence pack, only one listed in its manifest; report.html with its CSP."""
         job = job_of(request)
         audit = state["jobs"].audit_dir(job)
-        rel = request.path_params.get("path") or "report.html"
-        if job.status != "done" or rel not in _listed(audit):
+        response = pack_file(audit, request.path_params.get("path") or "report.html",
+                             listed(audit) if job.status == "done" else set())
+        if response is None:
             raise NotFound()
-        headers = {"Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff",
-                   "Referrer-Policy": "no-referrer"}
-        media = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-        inline = rel == "report.html" or media in ("application/pdf", "image/png", "image/jpeg")
-        return FileResponse(audit / rel, media_type=media, headers=headers,
-                            content_disposition_type="inline" if inline else "attachment",
-                            filename=None if inline else Path(rel).name)
+        return response
 
     async def evidence_zip(request: Request):
         job = job_of(request)
         audit = state["jobs"].audit_dir(job)
         if job.status != "done":
             raise NotFound()
-        data = await asyncio.to_thread(_zip, audit)
+        data = await asyncio.to_thread(pack_zip, audit)
         host = (urlsplit(parse_start_url(job.url)[0]).hostname or "site").replace(":", "_")
         return Response(data, media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="nok-audit-{host}-{job.id}.zip"'})
@@ -181,12 +173,24 @@ def create_app(config: WebConfig) -> Starlette:
     async def not_found(request: Request, exc):
         return page(request, "error.html", 404, title="Не найдено", message="Такой страницы или проверки нет.")
 
+    async def internal_error(request: Request, exc):
+        return page(request, "error.html", 500, title="Внутренняя ошибка",
+                    message="Внутренняя ошибка nok-audit: подробности — в журнале сервера; пожалуйста, сообщите "
+                            "о ней разработчикам.")
+
+    async def store_down(request: Request, exc):
+        return page(request, "error.html", 503, title="База недоступна", message=str(exc))
+
+    operator = Operator(config, page, not_found)
+
     @asynccontextmanager
     async def lifespan(app):
         state["jobs"] = Jobs(config.out / "selfcheck", config.check_options, config.max_parallel,
                              config.site_time_limit)
+        await asyncio.to_thread(operator.open)
         yield
         await state["jobs"].close()
+        operator.close()
 
     routes = [
         Route("/", home),
@@ -197,31 +201,17 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/check/{job:str}/report/{path:path}", report_file),
         Route("/check/{job:str}/evidence.zip", evidence_zip),
         Route("/health", health),
+        *operator.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, NotFound: not_found})
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 500: internal_error, NotFound: not_found,
+                                                                     StoreDown: store_down})
     app.add_middleware(Gate, token=config.token)
     return app
 
 
 class NotFound(Exception):
     pass
-
-
-def _listed(audit: Path) -> set[str]:
-    try:
-        return {f["path"] for f in load_manifest(audit)["files"]} | {MANIFEST_NAME}
-    except (OSError, ValueError, KeyError, TypeError):
-        return set()
-
-
-def _zip(audit: Path) -> bytes:
-    """The evidence pack: exactly the files of its manifest, and the manifest (verifies after unpacking)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for rel in sorted(_listed(audit)):
-            archive.write(audit / rel, rel)
-    return buffer.getvalue()
 
 
 def _summary(audit: Path) -> dict | None:

@@ -43,7 +43,10 @@ def add_parser(sub) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="адрес сервера (по умолчанию 127.0.0.1; любой другой — только с --token)")
     p.add_argument("--port", type=int, default=8765, help="порт (по умолчанию 8765; 0 — любой свободный)")
-    p.add_argument("--out", default="nok-reports", help="папка проверок (по умолчанию nok-reports)")
+    p.add_argument("--out", default="nok-reports", help="папка проверок и базы (по умолчанию nok-reports)")
+    p.add_argument("--db", default=None, metavar="URL",
+                   help="база прогонов, как у nok-audit run: путь к файлу SQLite или postgresql+psycopg://… "
+                        "(по умолчанию nok-audit.db в папке --out)")
     p.add_argument("--token", default=os.environ.get(TOKEN_ENV, ""), metavar="КЛЮЧ",
                    help=f"ключ доступа, проверяется при каждом запросе; auto — создать и напечатать "
                         f"(можно задать переменной {TOKEN_ENV}, чтобы ключ не был виден в списке процессов)")
@@ -92,8 +95,9 @@ def check_options(raw: str) -> list[str]:
 
 def service_unit(args, options: list[str]) -> str:
     command = [str(Path(sys.executable).parent / "nok-audit"), "serve", "--host", args.host, "--port",
-               str(args.port), "--out", str(Path(args.out).resolve()), "--max-parallel", str(args.max_parallel),
-               "--site-time-limit", f"{args.site_time_limit:g}", f"--check-options={shlex.join(options)}"]
+               str(args.port), "--out", str(Path(args.out).resolve()), *(["--db", args.db] if args.db else []),
+               "--max-parallel", str(args.max_parallel), "--site-time-limit", f"{args.site_time_limit:g}",
+               f"--check-options={shlex.join(options)}"]
     if args.allow_private:
         command.append("--allow-private")
     token_line = f"Environment={TOKEN_ENV}=ЗАМЕНИТЕ-НА-СЛУЧАЙНЫЙ-КЛЮЧ\n" if not _is_loopback(args.host) else ""
@@ -122,11 +126,21 @@ def serve_cmd(args) -> int:
         raise BadInput(f"не удалось занять адрес {args.host}:{args.port}: {exc.strerror}") from None
     import uvicorn
 
+    from crawler.store import StoreError
+    from crawler.store.db import default_db_url, open_store
     from crawler.web.app import WebConfig, create_app
 
     out = Path(args.out).resolve()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        open_store(args.db or default_db_url(out)).close()       # a bad --db is refused before the page is up
+    except StoreError as exc:
+        raise BadInput(str(exc)) from None
+    except OSError as exc:
+        raise BadInput(f"не удалось создать папку {out}: {exc.strerror}") from None
     config = WebConfig(out=out, check_options=options, max_parallel=args.max_parallel,
-                       site_time_limit=args.site_time_limit, allow_private=args.allow_private, token=token)
+                       site_time_limit=args.site_time_limit, allow_private=args.allow_private, token=token,
+                       db=args.db or "")
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")

@@ -1,0 +1,256 @@
+"""The operator's pages: upload a registry (row errors shown before anything starts), start `nok-audit run`
+in a subprocess, watch the runs of the store (those started from the CLI or the schedule too), open each
+organisation's report and the batch summary, resume an interrupted run with one button.
+
+Everything is read from the store (`crawler/store/`), so the pages show the same as `nok-audit runs`; the run
+itself is the CLI's `run` in its own process session, so it outlives a restart of the web server.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from crawler.scope import is_ip_literal, is_private_ip, parse_start_url
+from crawler.store import StoreError, queue
+from crawler.store.db import open_store
+from crawler.web.pack import listed, pack_file
+
+MAX_REGISTRY_BYTES = 5 * 1024 * 1024
+REGISTRY_TYPES = (".csv", ".xlsx")
+UPLOADS = "uploads"
+WEB_CACHE = ".web-cache"          # evidence packs written from the store to be shown
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
+OUTCOME_TEXT = {"checked": "проверен", "unreachable": "недоступен", "failed": "ошибка", "": ""}
+
+
+def run_options(check_options: list[str]) -> list[str]:
+    """The page's `check` options that `run` hands on to each site (the others are the check's own)."""
+    from crawler.cli import _PASS_FLAGS, _PASS_THROUGH, build_parser
+
+    given = build_parser().parse_args(["check", "example.ru", *check_options])
+    default = build_parser().parse_args(["check", "example.ru"])
+    out = [a for name in _PASS_THROUGH if getattr(given, name) != getattr(default, name)
+           for a in ("--" + name.replace("_", "-"), str(getattr(given, name)))]
+    return out + ["--" + name.replace("_", "-") for name in _PASS_FLAGS
+                  if name != "allow_private" and getattr(given, name)]
+
+
+def private_rows(orgs, allow_private: bool) -> list[str]:
+    """Registry rows the page refuses: addresses in the server's own network (IP literals and localhost;
+    names are not resolved for a whole registry — the crawl's own guard still keeps redirects out)."""
+    if allow_private:
+        return []
+    problems = []
+    for org in orgs:
+        host = urlsplit(parse_start_url(org.url)[0]).hostname or ""
+        if host == "localhost" or (is_ip_literal(host) and is_private_ip(host)):
+            problems.append(f"строка {org.row} ({org.name}): адрес {org.url} во внутренней сети — такие адреса "
+                            "с этой страницы не проверяются")
+    return problems
+
+
+class Operator:
+    def __init__(self, config, page, not_found):
+        self.config = config
+        self.page = page
+        self.not_found = not_found
+        self.out = Path(config.out)
+        self.uploads = self.out / UPLOADS
+        self.procs: list[subprocess.Popen] = []
+        self.store = None
+
+    # -- store access (synchronous SQLAlchemy, run in a thread) ------------------------------------------------
+    def open(self) -> None:
+        from crawler.store.db import default_db_url
+        self.store = open_store(self.config.db or default_db_url(self.out))
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    async def _db(self, fn, *args):
+        try:
+            return await asyncio.to_thread(fn, self.store, *args)
+        except StoreError as exc:
+            raise StoreDown(str(exc)) from None
+
+    def _reap(self) -> list[int]:
+        """PIDs of the runs this server started that are still going."""
+        self.procs = [p for p in self.procs if p.poll() is None]
+        return [p.pid for p in self.procs]
+
+    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen:
+        command = [sys.executable, "-m", "crawler.cli", "run", *args, "--out", str(self.out)]
+        if self.config.db:
+            command += ["--db", self.config.db]
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        with open(self.uploads / log_name, "ab") as log:
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    start_new_session=True)       # outlives a restart of the server
+        self.procs.append(proc)
+        return proc
+
+    # -- pages ---------------------------------------------------------------------------------------------
+    async def runs(self, request: Request, status: int = 200, **context):
+        runs = await self._db(queue.list_runs)
+        return self.page(request, "runs.html", status, runs=list(reversed(runs)), **context)
+
+    async def upload(self, request: Request):
+        from crawler.registry import RegistryError, load_registry
+        from crawler.web.security import csrf_ok
+
+        if int(request.headers.get("content-length") or 0) > MAX_REGISTRY_BYTES + 64 * 1024:
+            return await self.runs(request, 413, error="файл реестра больше 5 МБ — разделите его на части")
+        form = await request.form(max_files=1, max_fields=5)
+        if not csrf_ok(request, form):
+            return self.page(request, "error.html", 403, title="Форма устарела",
+                             message="Форма отправлена без действующего ключа защиты (CSRF). Откройте "
+                                     "страницу заново и повторите.")
+        file = form.get("registry")
+        if file is None or not getattr(file, "filename", ""):
+            return await self.runs(request, 400, error="выберите файл реестра (CSV или XLSX)")
+        suffix = Path(file.filename).suffix.lower()
+        if suffix not in REGISTRY_TYPES:
+            return await self.runs(request, 400, error=f"файл «{file.filename}»: реестр принимается только "
+                                   "в формате CSV или XLSX")
+        data = await file.read(MAX_REGISTRY_BYTES + 1)
+        if len(data) > MAX_REGISTRY_BYTES:
+            return await self.runs(request, 413, error="файл реестра больше 5 МБ — разделите его на части")
+        upload_id = secrets.token_hex(8)
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        path = self.uploads / f"{upload_id}{suffix}"
+        path.write_bytes(data)
+        try:
+            orgs, problems = await asyncio.to_thread(load_registry, path)
+        except RegistryError as exc:
+            path.unlink()
+            return await self.runs(request, 400, error=f"реестр: {exc}")
+        refused = private_rows(orgs, self.config.allow_private)
+        return await self.runs(request, 200, upload=upload_id, upload_name=file.filename,
+                               orgs=orgs, problems=problems + refused, blocked=bool(refused))
+
+    async def start(self, request: Request):
+        from crawler.registry import load_registry
+        from crawler.web.security import csrf_ok
+
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return self.page(request, "error.html", 403, title="Форма устарела",
+                             message="Форма отправлена без действующего ключа защиты (CSRF).")
+        upload_id = str(form.get("upload", ""))
+        found = [p for p in self.uploads.glob(f"{upload_id}.*")] if _UPLOAD_ID.match(upload_id) else []
+        if not found:
+            return await self.runs(request, 400, error="загруженный реестр не найден — загрузите его снова")
+        orgs, _ = await asyncio.to_thread(load_registry, found[0])
+        if private_rows(orgs, self.config.allow_private):
+            return await self.runs(request, 400, error="в реестре есть адреса внутренней сети — исправьте их")
+        try:
+            jobs = int(form.get("jobs", "2"))
+        except ValueError:
+            jobs = 0
+        if not 1 <= jobs <= 16:
+            return await self.runs(request, 400, error="сайтов одновременно — от 1 до 16")
+        options = run_options(self.config.check_options)
+        if form.get("browser") != "on" and "--no-browser" not in options:
+            options.append("--no-browser")
+        registry = found[0].resolve()
+        self._spawn([str(registry), "--jobs", str(jobs), "--site-time-limit", f"{self.config.site_time_limit:g}",
+                     *options], f"{upload_id}.log")
+        # The run appears in the store within a second or two: open its page.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            runs = await self._db(queue.list_runs)
+            mine = [r for r, _ in runs if r.registry_file == str(registry)]
+            if mine:
+                return RedirectResponse(f"/runs/{mine[-1].id}", status_code=303)
+            await asyncio.sleep(0.3)
+        return RedirectResponse("/runs", status_code=303)
+
+    async def run(self, request: Request):
+        run_id = request.path_params["run"]
+        run = await self._db(queue.get_run, run_id)
+        if run is None:
+            return await self.not_found(request, None)
+        progress = await self._db(queue.progress, run_id)
+        sites = await self._db(queue.sites_of, run_id)
+        results = {r.run_site_id: r for r, _ in await self._db(_results, run_id)}
+        summary = Path(run.out_dir or "") / "summary" / "summary.html"
+        ours = bool(self._reap())
+        elapsed = (_aware(run.finished_at or datetime.now(timezone.utc)) - _aware(run.started_at)).total_seconds()
+        left = progress.pending + progress.running
+        eta = round(elapsed / progress.done * left) if progress.done and left else None
+        resumable = run.status == queue.RUN_ACTIVE and run.kind == "audit" and not ours and not progress.running
+        return self.page(request, "run.html", run=run, progress=progress, sites=sites, results=results,
+                         has_summary=summary.is_file(), eta=eta, resumable=resumable,
+                         active=run.status == queue.RUN_ACTIVE, outcome_text=OUTCOME_TEXT)
+
+    async def resume(self, request: Request):
+        from crawler.web.security import csrf_ok
+
+        run_id = request.path_params["run"]
+        form = await request.form()
+        if not csrf_ok(request, form):
+            return self.page(request, "error.html", 403, title="Форма устарела",
+                             message="Форма отправлена без действующего ключа защиты (CSRF).")
+        run = await self._db(queue.get_run, run_id)
+        if run is None:
+            return await self.not_found(request, None)
+        if run.status == queue.RUN_ACTIVE and not self._reap():
+            self._spawn(["--resume", str(run_id)], f"resume-{run_id}.log")
+        return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    async def site_file(self, request: Request):
+        """A file of an organisation's stored evidence pack, written from the store on first view."""
+        from crawler.store.results import materialize
+
+        result_id = request.path_params["result"]
+        folder = self.out / WEB_CACHE / f"result-{result_id}"
+        if not listed(folder):
+            try:
+                await asyncio.to_thread(materialize, self.store, result_id, folder)
+            except StoreError:
+                return await self.not_found(request, None)
+        response = pack_file(folder, request.path_params.get("path") or "report.html", listed(folder))
+        return response if response is not None else await self.not_found(request, None)
+
+    async def summary_file(self, request: Request):
+        run = await self._db(queue.get_run, request.path_params["run"])
+        folder = Path(run.out_dir) / "summary" if run is not None and run.out_dir else None
+        rel = request.path_params.get("path") or "summary.html"
+        allowed = {"summary.html", "summary.csv", "summary.xlsx"}
+        response = pack_file(folder, rel, allowed) if folder is not None else None
+        return response if response is not None else await self.not_found(request, None)
+
+    def routes(self) -> list[Route]:
+        return [Route("/runs", self.runs), Route("/runs/registry", self.upload, methods=["POST"]),
+                Route("/runs/start", self.start, methods=["POST"]),
+                Route("/runs/{run:int}", self.run), Route("/runs/{run:int}/resume", self.resume, methods=["POST"]),
+                Route("/runs/{run:int}/summary/", self.summary_file),
+                Route("/runs/{run:int}/summary/{path:path}", self.summary_file),
+                Route("/results/{result:int}/report/", self.site_file),
+                Route("/results/{result:int}/report/{path:path}", self.site_file)]
+
+
+class StoreDown(RuntimeError):
+    """The store could not be read; the message is Russian."""
+
+
+def _results(store, run_id):
+    from crawler.store.results import results_of
+    return results_of(store, run_id)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
