@@ -328,3 +328,49 @@ def test_upload_of_another_file_type_is_refused(open_server, tmp_path):
         raise AssertionError("accepted")
     except urllib.error.HTTPError as exc:
         assert exc.code == 400 and "только в формате CSV или XLSX" in exc.read().decode()
+
+
+def _run_page(client: Client, run_id: int) -> str:
+    status, _, body = client.request(f"/runs/{run_id}")
+    assert status == 200
+    return body.decode()
+
+
+def _wait_for(predicate, timeout: float = 120.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def test_interrupted_cli_run_appears_and_is_resumed_from_the_page(sites, tmp_path):
+    import signal
+
+    out = tmp_path / "out"
+    registry = tmp_path / "reestr.csv"
+    registry.write_text("Наименование;Сайт\n" + "".join(f"{name};{sites[name].base_url}/\n" for name in
+                                                         ("kcson_full", "kcson_1251", "kcson_broken")),
+                        encoding="utf-8")
+    server = Server(out, "127.0.0.233", "--allow-private")
+    try:
+        # A run started from the command line, killed with its check after the first site.
+        run = subprocess.Popen([*NOK_AUDIT, "run", str(registry), "--out", str(out), "--jobs", "1", "--delay",
+                                "0.3", "--timeout", "5", "--no-browser"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        client = Client(server.base)
+        _wait_for(lambda: client.request("/runs/1")[0] == 200 and 'id="done">1<' in _run_page(client, 1))
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        page = _wait_for(lambda: (lambda html: html if 'id="resume"' in html else None)(_run_page(client, 1)), 30)
+        assert 'data-status="active"' in page and "прерван" in page
+        status, headers, _ = client.request("/runs/1/resume", {"csrf": client.csrf()})
+        assert status == 303 and headers["location"] == "/runs/1"
+        page = _wait_for(lambda: (lambda html: html if 'data-status="finished"' in html else None)(_run_page(client, 1)))
+        assert 'id="done">3<' in page
+        assert page.count('class="report-link"') == 3          # one result per site, none twice
+        assert 'id="resume"' not in page
+    finally:
+        server.stop()

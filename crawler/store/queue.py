@@ -110,18 +110,27 @@ def add_sites(store: Store, run_id: int, orgs) -> int:
     return len(new)
 
 
+def _gone(worker: str, beat: datetime | None) -> bool:
+    """A running site's worker is gone: its process here has ended, or another host's heartbeat is stale."""
+    alive = _alive_here(worker)
+    beat = beat.replace(tzinfo=timezone.utc) if beat is not None and beat.tzinfo is None else beat
+    return alive is False or (alive is None and (beat is None or beat < now() - STALE_AFTER))
+
+
+def live_sites(store: Store, run_id: int) -> int:
+    """The run's sites being audited by a worker that is still there (a run with none can be resumed)."""
+    with store.session() as s:
+        rows = s.execute(select(RunSite.worker, RunSite.heartbeat_at)
+                         .where(RunSite.run_id == run_id, RunSite.status == RUNNING)).all()
+    return sum(not _gone(worker, beat) for worker, beat in rows)
+
+
 def release_stale(store: Store, run_id: int) -> int:
     """Put sites whose worker is gone back in the queue; the number released."""
     with store.session() as s:
         rows = s.execute(select(RunSite.id, RunSite.worker, RunSite.heartbeat_at)
                          .where(RunSite.run_id == run_id, RunSite.status == RUNNING)).all()
-        limit = now() - STALE_AFTER
-        gone = []
-        for site_id, worker, beat in rows:
-            alive = _alive_here(worker)
-            beat = beat.replace(tzinfo=timezone.utc) if beat is not None and beat.tzinfo is None else beat
-            if alive is False or (alive is None and (beat is None or beat < limit)):
-                gone.append(site_id)
+        gone = [site_id for site_id, worker, beat in rows if _gone(worker, beat)]
         if gone:
             s.execute(update(RunSite).where(RunSite.id.in_(gone), RunSite.status == RUNNING)
                       .values(status=PENDING, worker="", note="прерван — будет проверен заново"))

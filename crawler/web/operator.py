@@ -190,7 +190,9 @@ class Operator:
         elapsed = (_aware(run.finished_at or datetime.now(timezone.utc)) - _aware(run.started_at)).total_seconds()
         left = progress.pending + progress.running
         eta = round(elapsed / progress.done * left) if progress.done and left else None
-        resumable = run.status == queue.RUN_ACTIVE and run.kind == "audit" and not ours and not progress.running
+        # Interrupted: nothing of this server's and no live worker anywhere is auditing its sites.
+        resumable = (run.status == queue.RUN_ACTIVE and run.kind == "audit" and not ours
+                     and not await self._db(queue.live_sites, run_id))
         return self.page(request, "run.html", run=run, progress=progress, sites=sites, results=results,
                          has_summary=summary.is_file(), eta=eta, resumable=resumable,
                          active=run.status == queue.RUN_ACTIVE, outcome_text=OUTCOME_TEXT)
@@ -206,7 +208,7 @@ class Operator:
         run = await self._db(queue.get_run, run_id)
         if run is None:
             return await self.not_found(request, None)
-        if run.status == queue.RUN_ACTIVE and not self._reap():
+        if run.status == queue.RUN_ACTIVE and not self._reap() and not await self._db(queue.live_sites, run_id):
             self._spawn(["--resume", str(run_id)], f"resume-{run_id}.log")
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
