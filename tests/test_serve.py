@@ -374,3 +374,21 @@ def test_interrupted_cli_run_appears_and_is_resumed_from_the_page(sites, tmp_pat
         assert 'id="resume"' not in page
     finally:
         server.stop()
+
+
+def test_a_second_check_of_the_same_site_shows_what_changed(open_server, demo_url):
+    client = Client(open_server.base)
+
+    def check() -> Path:
+        status, headers, _ = client.request("/check", {"address": demo_url, "sector": "social", "csrf": client.csrf()})
+        assert status == 303
+        job_path = headers["location"]
+        _wait_for(lambda: 'id="report-link"' in client.request(job_path)[2].decode()
+                  or "Проверка не выполнена" in client.request(job_path)[2].decode())
+        return open_server.out / "selfcheck" / job_path.rsplit("/", 1)[1] / "audit"
+
+    check()
+    second = check()
+    report = json.loads((second / "report.json").read_text(encoding="utf-8"))
+    assert report["changes"] is not None
+    assert "Изменения с прошлой проверки" in (second / "report.html").read_text(encoding="utf-8")

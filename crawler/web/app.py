@@ -85,9 +85,10 @@ def create_app(config: WebConfig) -> Starlette:
         return response
 
     def home_page(request, status=200, error="", address="", sector="social"):
-        recent = sorted(state["jobs"].jobs.values(), key=lambda j: j.created, reverse=True)[:10]
+        # No list of earlier checks: a check's random id is the only key to its page (another organisation
+        # must not see which sites were checked).
         return page(request, "home.html", status, error=error, address=address, sector=sector, sectors=SECTORS,
-                    recent=recent, allow_private=config.allow_private)
+                    allow_private=config.allow_private)
 
     def job_of(request: Request):
         job = state["jobs"].jobs.get(request.path_params["job"])

@@ -13,7 +13,7 @@ from reports.manifest import MANIFEST_NAME, load_manifest
 
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; "
               "form-action 'none'; base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox")
-_INLINE = {"text/html", "application/pdf", "image/png", "image/jpeg", "text/csv"}
+_INLINE = {"text/html", "application/pdf", "text/csv"}     # top-level reports only; images anywhere
 
 
 def listed(audit: Path) -> set[str]:
@@ -30,7 +30,7 @@ def pack_file(folder: Path, rel: str, allowed: set[str]) -> FileResponse | None:
     if rel not in allowed or not (folder / rel).is_file():
         return None
     media = mimetypes.guess_type(rel)[0] or "application/octet-stream"
-    inline = media in _INLINE and "/" not in rel
+    inline = media.startswith("image/") or (media in _INLINE and "/" not in rel)
     return FileResponse(folder / rel, media_type=media,
                         headers={"Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff",
                                  "Referrer-Policy": "no-referrer"},
