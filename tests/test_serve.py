@@ -392,3 +392,31 @@ def test_a_second_check_of_the_same_site_shows_what_changed(open_server, demo_ur
     report = json.loads((second / "report.json").read_text(encoding="utf-8"))
     assert report["changes"] is not None
     assert "Изменения с прошлой проверки" in (second / "report.html").read_text(encoding="utf-8")
+
+
+def test_with_the_browser_stage_the_page_offers_a_valid_pdf(demo_url, tmp_path):
+    # The demo site links to bus.gov.ru and vk.com: offline, the browser never leaves loopback.
+    server = Server(tmp_path / "out", "127.0.0.234", "--allow-private",
+                    "--check-options=--delay 0 --timeout 5 --offline --check-timeout 10 --no-accessibility")
+    try:
+        client = Client(server.base)
+        status, headers, _ = client.request("/check", {"address": demo_url, "sector": "social", "csrf": client.csrf()})
+        assert status == 303
+        job = headers["location"]
+        events, done = [], threading.Event()
+        threading.Thread(target=_collect_events, args=(server.base + job + "/events", events, done),
+                         daemon=True).start()
+        assert done.wait(300)
+        stages = [data["stage"] for name, data in events if name == "progress"]
+        assert "контрольные проверки" in stages and stages[-1] == "готово", stages
+        page = client.request(job)[2].decode()
+        assert 'id="pdf-link"' in page
+        status, headers, pdf = client.request(job + "/report/report.pdf")
+        assert status == 200 and headers["content-type"] == "application/pdf" and pdf.startswith(b"%PDF-")
+        status, _, body = client.request(job + "/evidence.zip")
+        unpacked = tmp_path / "pack"
+        zipfile.ZipFile(io.BytesIO(body)).extractall(unpacked)
+        assert (unpacked / "report.pdf").read_bytes() == pdf
+        assert run_cli(["verify", str(unpacked)], timeout=60).code == 0
+    finally:
+        server.stop()

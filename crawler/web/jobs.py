@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -56,6 +57,14 @@ def _first_error(log: Path) -> str:
     except OSError:
         return ""
     return next((line.removeprefix("Ошибка: ") for line in lines if line.startswith("Ошибка: ")), "")
+
+
+def _kill_group(proc: asyncio.subprocess.Process) -> None:
+    """The check and what it started (its Chromium): it runs in its own process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 class Jobs:
@@ -137,7 +146,7 @@ class Jobs:
                 try:
                     job.code = await asyncio.wait_for(proc.wait(), self.site_time_limit)
                 except asyncio.TimeoutError:
-                    proc.kill()
+                    _kill_group(proc)
                     await proc.wait()
                     job.code = None
                     job.message = f"проверка не уложилась в {self.site_time_limit:g} с и остановлена"
@@ -184,6 +193,6 @@ class Jobs:
         """Server shutdown: stop the checks still running (their jobs are marked failed on the next start)."""
         for proc in list(self.procs.values()):
             if proc.returncode is None:
-                proc.kill()
+                _kill_group(proc)
         for task in list(self.tasks):
             task.cancel()
