@@ -420,3 +420,27 @@ def test_with_the_browser_stage_the_page_offers_a_valid_pdf(demo_url, tmp_path):
         assert run_cli(["verify", str(unpacked)], timeout=60).code == 0
     finally:
         server.stop()
+
+
+def test_at_most_max_parallel_audits_run_and_each_stops_at_the_time_limit(demo_url, tmp_path):
+    server = Server(tmp_path / "out", "127.0.0.235", "--allow-private", "--max-parallel", "1",
+                    "--site-time-limit", "4", "--check-options=--delay 1 --timeout 5 --no-browser")
+    try:
+        client = Client(server.base)
+        jobs = []
+        for _ in range(2):
+            status, headers, _ = client.request("/check", {"address": demo_url, "sector": "social",
+                                                           "csrf": client.csrf()})
+            assert status == 303
+            jobs.append(headers["location"])
+        second = client.request(jobs[1])[2].decode()
+        assert 'data-status="queued"' in second and "перед вами в очереди: 1" in second
+        health = json.loads(client.request("/health")[2])
+        assert health["running"] == 1 and health["queued"] == 1
+        for job in jobs:
+            page = _wait_for(lambda: (lambda html: html if "Проверка не выполнена" in html else None)(
+                client.request(job)[2].decode()), 60)
+            assert "не уложилась в 4 с" in page
+        assert json.loads(client.request("/health")[2])["running"] == 0
+    finally:
+        server.stop()

@@ -172,7 +172,9 @@ class Jobs:
         audit = self.audit_dir(job)
         crawl = audit / CRAWL_SUBDIR
         if job.status == "queued":
-            ahead = sum(1 for j in self.jobs.values() if j.status == "queued" and j.created < job.created)
+            # Ahead of this one: the checks running now and those queued before it.
+            ahead = sum(1 for j in self.jobs.values()
+                        if j.status == "running" or (j.status == "queued" and j.created < job.created))
             stage = "очередь"
         elif job.status in ("done", "failed"):
             ahead, stage = 0, "готово"
