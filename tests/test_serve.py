@@ -444,3 +444,42 @@ def test_at_most_max_parallel_audits_run_and_each_stops_at_the_time_limit(demo_u
         assert json.loads(client.request("/health")[2])["running"] == 0
     finally:
         server.stop()
+
+
+def test_site_text_is_escaped_on_the_result_page(open_server, tmp_path):
+    from sitesrv import start_site
+
+    folder = tmp_path / "xss"
+    folder.mkdir()
+    (folder / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<title>&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; КЦСОН</title></head>"
+        "<body><h1>КЦСОН</h1><a href='/o-nas/'>О нас</a></body></html>", encoding="utf-8")
+    site = start_site(folder, "127.0.0.236")
+    try:
+        client = Client(open_server.base)
+        status, headers, _ = client.request("/check", {"address": site.base_url + "/", "sector": "social",
+                                                       "csrf": client.csrf()})
+        assert status == 303
+        page = _wait_for(lambda: (lambda html: html if 'id="report-link"' in html else None)(
+            client.request(headers["location"])[2].decode()), 120)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<script>alert" not in page and "<img src=x" not in page
+    finally:
+        site.stop()
+
+
+def test_registry_rows_in_the_private_network_are_refused_without_allow_private(guarded_server, tmp_path):
+    client = Client(guarded_server.base, {"Authorization": "Bearer sekret-123"})
+    token = client.csrf()
+    registry = "Наименование;Сайт\nПубличный;https://kcson-example.ru/\nВнутренний;http://10.1.2.3/\n"
+    boundary = "----nok"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"registry\"; filename=\"reestr.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n{registry}\r\n--{boundary}--\r\n").encode()
+    req = urllib.request.Request(guarded_server.base + "/runs/registry", data=body,
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                          "Authorization": "Bearer sekret-123"})
+    page = client.opener.open(req, timeout=30).read().decode()
+    assert "строка 3 (Внутренний)" in page and "внутренней сети" in page
+    assert 'id="start-run"' not in page                    # nothing can start from this registry
