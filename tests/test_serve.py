@@ -483,3 +483,23 @@ def test_registry_rows_in_the_private_network_are_refused_without_allow_private(
     page = client.opener.open(req, timeout=30).read().decode()
     assert "строка 3 (Внутренний)" in page and "внутренней сети" in page
     assert 'id="start-run"' not in page                    # nothing can start from this registry
+
+
+def test_a_check_cut_off_by_a_server_restart_says_so_and_leaves_no_process(demo_url, tmp_path):
+    out = tmp_path / "out"
+    server = Server(out, "127.0.0.237", "--allow-private", "--check-options=--delay 1 --timeout 5 --no-browser")
+    client = Client(server.base)
+    status, headers, _ = client.request("/check", {"address": demo_url, "sector": "social", "csrf": client.csrf()})
+    assert status == 303
+    job = headers["location"]
+    _wait_for(lambda: 'data-status="running"' in client.request(job)[2].decode(), 30)
+    server.stop()
+    audit_dir = str(out / "selfcheck" / job.rsplit("/", 1)[1] / "audit")
+    left = subprocess.run(["pgrep", "-f", audit_dir], capture_output=True, text=True).stdout.split()
+    assert left == []                                      # the check and its children were stopped
+    again = Server(out, "127.0.0.237", "--allow-private")
+    try:
+        page = Client(again.base).request(job)[2].decode()
+        assert "прервана перезапуском сервера" in page and 'href="/"' in page
+    finally:
+        again.stop()

@@ -89,6 +89,7 @@ class Jobs:
                 continue
             if job.status in ("queued", "running"):
                 job.status, job.message = "failed", "проверка прервана перезапуском сервера — запустите её снова"
+                self._save(job)
             self.jobs[job.id] = job
 
     def folder(self, job: Job) -> Path:
