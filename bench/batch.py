@@ -188,7 +188,7 @@ class BatchRun:
         self.db = out / "nok-audit.db"
         self.cmd = [nok, "run", str(self.registry), "--out", str(out), "--jobs", str(spec.jobs),
                     "--site-time-limit", f"{args.site_time_limit:g}",
-                    "--delay", "0", "--concurrency", str(args.concurrency), *spec.extra_args()]
+                    "--delay", "0", "--concurrency", str(args.concurrency), "--allow-private", *spec.extra_args()]
         if args.pages + 50 > 300:                       # nok-audit's default limit is 300 pages per site
             self.cmd += ["--max-pages", str(args.pages + 50)]
         self.proc: subprocess.Popen | None = None

@@ -198,7 +198,7 @@ class NodesRun(BatchRun):
         self.key, self.title = plan.key, plan.title
         self.registry = out.parent / f"{plan.key}-registry.csv"
         self.db = None                                    # no SQLite file: PostgreSQL
-        self.cmd = [nok, "run", str(self.registry), "--db", db_url, "--out", str(out)]
+        self.cmd = [nok, "run", str(self.registry), "--db", db_url, "--out", str(out), "--allow-private"]
         if nodes:
             self.cmd += ["--nodes", ",".join(nodes.urls), "--node-slots", str(plan.slots)]
         else:

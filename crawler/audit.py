@@ -228,9 +228,13 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
         write_extras(report, out_dir, html_path, print_pdf)
         return report, json_path, html_path
 
+    if browser is not None and not crawl.journal.entry_ok:
+        # Nothing of an unreachable site can be checked in a browser: Chromium is not started (no PDF either).
+        controls, a11y = asyncio.run(browser_stage(None, "", crawl, findings, out_dir, browser, accessibility))
+        return report_with(controls, a11y)
     if browser is not None:
         with browser_slot():            # in a batch: wait for one of its --browsers Chromiums
-            session = BrowserSession(browser)
+            session = BrowserSession(browser, crawl)
             try:
                 controls, a11y = session.run(browser_stage(session.browser, session.error, crawl, findings,
                                                            out_dir, browser, accessibility))
@@ -270,14 +274,16 @@ class BrowserSession:
     synchronous code between the other stages. `browser` is None (and `error` says why, in Russian) when
     Chromium could not be started."""
 
-    def __init__(self, options):
+    def __init__(self, options, crawl):
         from crawler.control.browser import BrowserUnavailable, chromium
+        from crawler.control.stage import trusted_hostnames
 
         self.loop = asyncio.new_event_loop()
         self.stack = AsyncExitStack()
         self.browser, self.error = None, ""
         try:
-            self.browser = self.run(self.stack.enter_async_context(chromium(options.chromium, options.resolve)))
+            self.browser = self.run(self.stack.enter_async_context(
+                chromium(options.chromium, options.resolve, trusted_hostnames([crawl], options))))
         except BrowserUnavailable as exc:
             self.error = str(exc)
 
@@ -322,11 +328,12 @@ async def _accessibility(browser, crawl, controls, options) -> list:
     from crawler.control.accessibility import check_accessibility
     from crawler.control.browser import site_context
     from crawler.control.model import AccessibilityResult
-    from crawler.control.stage import offline_route
+    from crawler.control.stage import offline_route, site_guard
 
     home = crawl.journal.final_url or crawl.journal.start_url
     try:
         async with site_context(browser, block_resources=False) as context:
+            await site_guard(crawl, options).install(context)
             if options.offline:
                 await context.route("**/*", offline_route(options.resolve))
             results = [await check_accessibility(context, home, "normal")]

@@ -280,6 +280,7 @@ def _control_options(args):
                           submit_message=args.submit_message, check_mx=args.check_mx,
                           check_timeout=args.check_timeout, scenarios=args.controls, offline=args.offline,
                           resolve=parse_resolve(args.resolve), net_probe=probe,
+                          allow_private=args.allow_private,
                           user_agent=user_agent(args.contact or CONTACT_URL))
 
 

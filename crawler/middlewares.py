@@ -12,7 +12,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.errors import BlockedRequest
-from crawler.scope import is_ip_literal, is_private_ip
+from crawler.scope import is_ip_literal, is_private_ip, private_refusal
 
 logger = logging.getLogger(__name__)
 _UTF8 = {"utf-8", "utf8"}
@@ -72,8 +72,7 @@ class PrivateAddressGuard(_CrawlerBound):
             except Exception:
                 return None      # let the download report the DNS failure itself
         if is_private_ip(ip):
-            raise BlockedRequest("private_address", f"адрес {host} указывает на внутреннюю сеть ({ip}); "
-                                                    "не проверялся (используйте --allow-private, если это нужно)")
+            raise BlockedRequest("private_address", private_refusal(host, ip))
         return None
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import charset_normalizer
 
-from crawler.scope import InvalidURL, host_key, parse_start_url
+from crawler.scope import AddressGuard, InvalidURL, host_key, parse_start_url
 
 # canonical column -> accepted header names (compared lower-cased, spaces and punctuation squeezed)
 COLUMNS = {
@@ -147,3 +147,20 @@ def load_registry(path: str | Path, sheet: str | None = None) -> tuple[list[Orga
         seen[org.key] = number
         orgs.append(org)
     return orgs, problems
+
+
+def refuse_private(orgs: list[Organisation], resolve: bool = True) -> tuple[list[Organisation], list[str]]:
+    """Rows whose site is (or, with `resolve`, resolves to) a private, loopback or link-local address are
+    refused, with their row number: a registry must not steer the audit into the operator's own network (run
+    --allow-private lets them through). Host names are looked up in parallel, only when `resolve` (a real run,
+    not --check-registry); a name that does not resolve is kept (its audit reports the DNS failure)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    guard = AddressGuard()
+    check = guard.refusal_blocking if resolve else guard.literal_refusal
+    with ThreadPoolExecutor(32) as pool:
+        reasons = list(pool.map(lambda org: check(org.url), orgs))
+    kept = [org for org, reason in zip(orgs, reasons) if not reason]
+    problems = [f"строка {org.row} ({org.name}): {reason} — строка пропущена"
+                for org, reason in zip(orgs, reasons) if reason]
+    return kept, problems

@@ -28,13 +28,16 @@ def _open(db: str | None, out: Path) -> Store:
         raise BadInput(str(exc)) from None
 
 
-def _registry(path: str, sheet: str | None):
-    from crawler.registry import RegistryError, load_registry
+def _registry(path: str, sheet: str | None, allow_private: bool = False, resolve: bool = True):
+    from crawler.registry import RegistryError, load_registry, refuse_private
 
     try:
         orgs, problems = load_registry(path, sheet=sheet)
     except RegistryError as exc:
         raise BadInput(f"реестр: {exc}") from None
+    if not allow_private:
+        orgs, refused = refuse_private(orgs, resolve)
+        problems = problems + refused
     for problem in problems:
         print(f"Предупреждение: {problem}", file=sys.stderr)
     if not orgs:
@@ -53,7 +56,8 @@ def run_cmd(args, check_args: list[str], checklist: str, methodology: str) -> in
         raise BadInput("--keep должно быть не меньше 1")
     if not args.registry and args.resume is None:
         raise BadInput("укажите файл реестра или --resume, чтобы продолжить прерванный прогон")
-    orgs = _registry(args.registry, args.sheet)[0] if args.registry else []
+    orgs = (_registry(args.registry, args.sheet, args.allow_private, resolve=not args.check_registry)[0]
+            if args.registry else [])
     if args.check_registry:
         print(f"Реестр {args.registry}: пригодных строк {len(orgs)}; проверка сайтов не начиналась.")
         return 0

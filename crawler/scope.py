@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
@@ -139,10 +140,120 @@ def is_ip_literal(host: str) -> bool:
         return False
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+def _embedded_v4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address really reaches (mapped ::ffff:a.b.c.d, 6to4, NAT64), if any."""
+    if addr.ipv4_mapped or addr.sixtofour:
+        return addr.ipv4_mapped or addr.sixtofour
+    if addr in _NAT64:
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    return None
+
+
 def is_private_ip(ip: str) -> bool:
-    """Loopback, private, link-local, reserved: addresses an audit must never wander into."""
-    addr = ipaddress.ip_address(ip.strip("[]"))
-    return not addr.is_global
+    """Loopback, private, link-local (169.254.0.0/16, the cloud metadata address), CGNAT (100.64.0.0/10),
+    multicast, unspecified, reserved, and their IPv6 forms: addresses an audit must never wander into."""
+    addr = ipaddress.ip_address(ip.strip("[]").split("%")[0])
+    inner = _embedded_v4(addr) if addr.version == 6 else None
+    if inner is not None and is_private_ip(str(inner)):
+        return True
+    return not addr.is_global or addr.is_multicast
+
+
+def _address_kind_ru(ip: str) -> str:
+    addr = ipaddress.ip_address(ip.strip("[]").split("%")[0])
+    addr = (_embedded_v4(addr) or addr) if addr.version == 6 else addr
+    if addr.is_loopback:
+        return "сам компьютер проверяющего (loopback)"
+    if addr.is_link_local:
+        return "локальный сегмент сети (link-local, в том числе адрес метаданных облака)"
+    if addr.version == 4 and addr in _CGNAT:
+        return "сеть оператора связи (CGNAT)"
+    if addr.is_multicast:
+        return "групповая рассылка (multicast)"
+    if addr.is_unspecified:
+        return "неопределённый адрес"
+    if addr.is_private:
+        return "частная сеть"
+    return "зарезервированный адрес"
+
+
+def private_refusal(host: str, ip: str) -> str:
+    """Why a request to `host` (at `ip`) is refused, in Russian."""
+    where = f"адрес {host}" if host.strip("[]") == ip.strip("[]") else f"адрес {host} ({ip})"
+    return (f"{where} ведёт во внутреннюю сеть ({_address_kind_ru(ip)}); не проверялся "
+            "(используйте --allow-private, если это нужно)")
+
+
+class AddressGuard:
+    """The private-address rule, the same for the crawl, the browser stage and the registry: a host is refused
+    when it is (or resolves to) an address of is_private_ip, unless --allow-private or the user named it (the
+    audited host, --extra-host, a --resolve pin)."""
+
+    def __init__(self, allow_private: bool = False, named: list[str] | tuple[str, ...] | set[str] = (),
+                 pins: dict[str, str] | None = None):
+        self.allow_private = allow_private
+        self.named = {host_key(h if "://" in h else f"http://{h}") for h in named}
+        self.pins = {k.lower(): v for k, v in (pins or {}).items()}
+
+    def trusted(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return self.allow_private or host_key(url) in self.named or host in self.pins
+
+    def refusal_for(self, url: str, ips: list[str]) -> str | None:
+        """The refusal (Russian) when `url`, whose host has the addresses `ips`, may not be contacted."""
+        if self.trusted(url):
+            return None
+        host = urlsplit(url).hostname or ""
+        bad = next((ip for ip in ips if is_private_ip(ip)), None)
+        return private_refusal(host, bad) if bad else None
+
+    def literal_refusal(self, url: str) -> str | None:
+        """The same without DNS: only a host that is an IP literal can be judged."""
+        host = urlsplit(url).hostname or ""
+        return self.refusal_for(url, [host]) if is_ip_literal(host) else None
+
+    def _addresses(self, url: str) -> tuple[str, int] | None:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if not host or is_ip_literal(host):
+            return None
+        try:
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme, 80)
+        except ValueError:
+            port = 80
+        return self.pins.get(host, host), port
+
+    async def refusal(self, url: str) -> str | None:
+        """literal_refusal, or for a host name the addresses it resolves to (a failed look-up is not refused:
+        the request then fails on its own, as the crawl's does)."""
+        if self.trusted(url):
+            return None
+        target = self._addresses(url)
+        if target is None:
+            return self.literal_refusal(url)
+        import asyncio
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(*target, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return None
+        return self.refusal_for(url, [i[4][0] for i in infos])
+
+    def refusal_blocking(self, url: str) -> str | None:
+        """refusal() for synchronous code (the registry)."""
+        if self.trusted(url):
+            return None
+        target = self._addresses(url)
+        if target is None:
+            return self.literal_refusal(url)
+        try:
+            infos = socket.getaddrinfo(*target, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return None
+        return self.refusal_for(url, [i[4][0] for i in infos])
 
 
 class SiteScope:

@@ -22,7 +22,7 @@ from scrapydserver import stop_node
 from sitesrv import start_site
 
 MIX = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_full", "kcson_moved_target"]
-FAST = ["--delay", "0", "--timeout", "5", "--no-browser"]
+FAST = ["--delay", "0", "--timeout", "5", "--no-browser", "--allow-private"]   # the sites are on loopback
 
 
 @pytest.fixture(scope="module")

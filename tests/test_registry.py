@@ -62,7 +62,8 @@ def test_run_audits_every_row_resumes_and_writes_the_summary(sites, dead_site_ur
                         f"Недоступный,{dead_site_url}\n"
                         "Плохой,ftp://x\n", encoding="utf-8")
     out = tmp_path / "run"
-    args = ["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser"]
+    args = ["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser",
+            "--allow-private"]
     first = run_cli(args, out)
     assert first.code == 0, first.stderr
     assert "строка 5" in first.stderr                      # the bad row is named and skipped

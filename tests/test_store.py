@@ -25,7 +25,7 @@ from pgserver import stop as stop_pg
 from sitesrv import dead_url, start_site
 
 FLEET = 12
-RUN_FAST = ["--delay", "0", "--timeout", "5", "--no-browser", "--jobs", "2"]
+RUN_FAST = ["--delay", "0", "--timeout", "5", "--no-browser", "--jobs", "2", "--allow-private"]
 
 
 # -- fixtures (pg_server is in conftest.py) ---------------------------------------------------------------
@@ -263,7 +263,7 @@ def test_database_going_away_mid_run_loses_nothing(fleet, tmp_path):
 def test_unusable_store_says_why(tmp_path, db, message):
     registry = tmp_path / "reg.csv"
     registry.write_text("Сайт\nhttp://127.0.0.79:9/\n", encoding="utf-8")
-    result = run_cli(["run", str(registry), "--db", db, "--out", str(tmp_path)], tmp_path)
+    result = run_cli(["run", str(registry), "--db", db, "--out", str(tmp_path), "--allow-private"], tmp_path)
     assert result.code == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
 
@@ -274,7 +274,7 @@ def test_read_only_store_says_why(tmp_path):
     path = tmp_path / "ro.db"
     _store(f"sqlite:///{path}").close()
     ro = f"sqlite:///file:{path}?mode=ro&uri=true"
-    result = run_cli(["run", str(registry), "--db", ro, "--out", str(tmp_path)], tmp_path)
+    result = run_cli(["run", str(registry), "--db", ro, "--out", str(tmp_path), "--allow-private"], tmp_path)
     assert result.code == 2 and "только для чтения" in result.stderr, result.stderr
 
 

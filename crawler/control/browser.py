@@ -13,8 +13,41 @@ if TYPE_CHECKING:       # Playwright is imported when a browser is needed: most 
     from playwright.async_api import Browser, BrowserContext
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Chromium must contact nothing but the pages it is sent to. --disable-background-networking alone does not
+# stop Debian's Chromium 156 (recorded with strace in a loopback-only network namespace: the component
+# updater still resolves update.googleapis.com); every switch below was kept because of such a recording or
+# because it names a service that talks to Google on its own. tests/test_no_third_party.py is the proof.
+DISABLED_FEATURES = [
+    # Playwright's own list (one --disable-features switch: the last one given would replace the other)
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled",
+    "PreconnectToSearch",
+    # background services: model and hint downloads, media router discovery, translate, autofill
+    # server, certificate-transparency and safe-browsing list updates, DNS-over-HTTPS upgrade probes
+    "OptimizationGuideModelDownloading", "OptimizationHintsFetching", "OptimizationTargetPrediction",
+    "DialMediaRouteProvider", "Translate", "AutofillServerCommunication", "CertificateTransparencyComponentUpdater",
+    "SafeBrowsing", "InterestFeedContentSuggestions", "DnsOverHttps", "UseDnsHttpsSvcb",
+]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+                 "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+                 "--safebrowsing-disable-auto-update", "--no-pings", "--disable-breakpad", "--dns-prefetch-disable",
+                 "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+                 "--disable-features=" + ",".join(DISABLED_FEATURES)]
+# Hosts of Chromium's own services, answered «not found» inside Chromium (never looked up): the component
+# updater ignores --disable-component-update, and a switch missed here must still not reach Google.
+SERVICE_HOSTS = ["update.googleapis.com", "accounts.google.com", "clients1.google.com", "clients2.google.com",
+                 "clientservices.googleapis.com", "safebrowsing.googleapis.com", "optimizationguide-pa.googleapis.com",
+                 "content-autofill.googleapis.com", "redirector.gvt1.com", "edgedl.me.gvt1.com", "dl.google.com",
+                 "android.clients.google.com", "dns.google", "chrome.cloudflare-dns.com"]
+# IP-literal hosts of the ranges crawler/scope.py refuses, as host-resolver patterns: Chromium itself answers
+# «not found» for them, so a redirect hop or a sub-resource to such an address is never connected to
+# (context routes do not see redirect hops).
+PRIVATE_LITERALS = (["0.*.*.*", "10.*.*.*", "127.*.*.*", "169.254.*.*", "192.168.*.*"]
+                    + [f"172.{n}.*.*" for n in range(16, 32)] + [f"100.{n}.*.*" for n in range(64, 128)]
+                    + [f"{n}.*.*.*" for n in range(224, 256)]
+                    + ["[::*", "[fc*", "[fd*", "[fe8*", "[fe9*", "[fea*", "[feb*", "[ff*", "[64:ff9b:*"])
 # Resources that never matter for a control check; blocking them keeps a check fast and light.
 BLOCKED_RESOURCES = {"image", "media", "font"}
 
@@ -27,18 +60,22 @@ class BrowserUnavailable(RuntimeError):
     """Chromium could not be started; the message is Russian and says what to do."""
 
 
-def launch_args(resolve: dict[str, str] | None = None) -> list[str]:
-    """CHROMIUM_ARGS, plus --resolve pins as Chromium host-resolver rules (the browser must reach the same
-    addresses as the crawl)."""
-    args = list(CHROMIUM_ARGS)
-    if resolve:
-        args.append("--host-resolver-rules=" + ", ".join(f"MAP {h} {a}" for h, a in sorted(resolve.items())))
-    return args
+def launch_args(resolve: dict[str, str] | None = None, trusted_hosts: list[str] | None = None) -> list[str]:
+    """CHROMIUM_ARGS plus the host-resolver rules: --resolve pins (the browser reaches the same addresses as the
+    crawl), Chromium's service hosts answered «not found», and — unless `trusted_hosts` is None (--allow-private)
+    — IP literals of private ranges answered «not found» except the hosts the user named."""
+    rules = [f"MAP {h} {a}" for h, a in sorted((resolve or {}).items())]
+    rules += [f"MAP {h} ~NOTFOUND" for h in SERVICE_HOSTS]
+    if trusted_hosts is not None:
+        rules += [f"EXCLUDE {h}" for h in sorted(set(trusted_hosts))]
+        rules += [f"MAP {p} ~NOTFOUND" for p in PRIVATE_LITERALS]
+    return [*CHROMIUM_ARGS, "--host-resolver-rules=" + ", ".join(rules)]
 
 
 @asynccontextmanager
-async def chromium(executable: str | None = None, resolve: dict[str, str] | None = None):
-    """One Chromium per process."""
+async def chromium(executable: str | None = None, resolve: dict[str, str] | None = None,
+                   trusted_hosts: list[str] | None = None):
+    """One Chromium per process. `trusted_hosts`: see launch_args (None: private addresses allowed)."""
     path = chromium_path(executable)
     if not os.path.exists(path):
         raise BrowserUnavailable(f"браузер Chromium не найден: {path} (установите пакет chromium: ./setup.sh, "
@@ -47,7 +84,7 @@ async def chromium(executable: str | None = None, resolve: dict[str, str] | None
 
     async with async_playwright() as p:
         try:
-            browser = await p.chromium.launch(executable_path=path, headless=True, args=launch_args(resolve))
+            browser = await p.chromium.launch(executable_path=path, headless=True, args=launch_args(resolve, trusted_hosts))
         except Exception as exc:
             raise BrowserUnavailable(f"не удалось запустить Chromium ({path}): {str(exc).splitlines()[0]}") from exc
         try:

@@ -20,6 +20,7 @@ from checklists.patterns import find_email, find_phone
 from crawler.control import dom_scripts as js
 from crawler.control.candidates import leads_nowhere
 from crawler.control.model import HTTP
+from crawler.control.netguard import Refused
 from crawler.control.scenario import (RunContext, Step, Verdict, call_step, click_and_settle, finder,
                                       measure_page, seconds_ru)
 from crawler.control.scenario import css_color_hex as _hex
@@ -66,20 +67,20 @@ async def polite_request(ctx: RunContext, url: str, purpose: str) -> tuple[int |
         raise Verdict(None, "браузер недоступен — запрос не выполнялся")
     if ctx.options.offline and not is_local(url, ctx.options.resolve):
         raise Verdict(None, f"{OFFLINE_REASON} (запуск с --offline): запрос к {urlsplit(url).hostname} не выполнялся")
-    req = ctx.context.request
     timeout_ms = ctx.timeout_ms(0.4)
     headers = {"User-Agent": ctx.options.user_agent}
     status, final = None, url
     try:
-        r = await req.head(url, headers=headers, timeout=timeout_ms, max_redirects=5, fail_on_status_code=False)
-        status, final = r.status, r.url
-        await r.dispose()
+        status, final = await ctx.guard.fetch(ctx.context, "HEAD", url, headers=headers, timeout=timeout_ms,
+                                              max_redirects=5)
         ctx.log(f"{purpose}: запрос HEAD {url} → HTTP {status}")
         if status in (405, 501):
-            r = await req.get(url, headers=headers, timeout=timeout_ms, max_redirects=5, fail_on_status_code=False)
-            status, final = r.status, r.url
-            await r.dispose()
+            status, final = await ctx.guard.fetch(ctx.context, "GET", url, headers=headers, timeout=timeout_ms,
+                                                  max_redirects=5)
             ctx.log(f"сервер не поддерживает HEAD — запрос GET {url} → HTTP {status}")
+    except Refused as exc:
+        ctx.log(f"{purpose}: запрос к {url} не выполнен: {exc}")
+        raise Verdict(None, f"ссылка {url}: {exc}") from None
     except Exception as exc:
         ctx.log(f"{purpose}: запрос к {url} не выполнен: {str(exc).splitlines()[0][:200]}")
         return None, url, str(exc)
@@ -563,6 +564,11 @@ async def check_form_action(ctx: RunContext, step: Step) -> None:
         ctx.log(f"форма отправляется на адрес этой же страницы ({action}), метод {r['method'].upper()}")
         ctx.vars["action_note"] = f"; форма отправляется на адрес этой же страницы{tail}"
         return
+    if not ctx.site.is_onsite(action):
+        try:               # an address in an internal network is refused, never judged (--offline: no DNS)
+            await ctx.guard.check(action, resolve=not ctx.options.offline)
+        except Refused as exc:
+            raise Verdict(None, f"адрес отправки формы {action}: {exc}") from None
     if ctx.site.is_onsite(action) or is_local(action, ctx.options.resolve):
         ctx.log(f"адрес отправки формы {action} на сайте организации, метод {r['method'].upper()}; "
                 "запрос к нему без отправки не выполнялся")

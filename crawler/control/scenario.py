@@ -386,6 +386,7 @@ class RunContext:
     context: Any = None             # playwright BrowserContext (None: no browser)
     page: Any = None
     page_factory: Any = None        # async () -> Page: the site's shared page
+    guard: Any = None               # crawler.control.netguard.BrowserGuard: what the stage may contact
     data: dict = field(default_factory=dict)
     elements: dict = field(default_factory=dict)
     vars: dict = field(default_factory=dict)

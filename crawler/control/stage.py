@@ -35,6 +35,7 @@ from crawler import settings as crawl_settings
 from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
 from crawler.control.model import ControlResult
+from crawler.control.netguard import BrowserGuard
 from crawler.control.scenario import RunContext, Scenario, ScenarioSet, load_scenarios, run_scenario, seconds_ru
 from crawler.crawlstore import StoredCrawl
 
@@ -66,6 +67,7 @@ class ControlOptions:
                                      # such browser requests are aborted, such link checks are skipped
     net_probe: str = DEFAULT_NET_PROBE   # a well-known site: when it answers, the auditor is online (--net-probe)
     net_state: dict = field(default_factory=dict, repr=False, compare=False)   # the probe's answer, once per run
+    allow_private: bool = False      # --allow-private: the browser may reach private addresses too
 
 
 @dataclass
@@ -77,6 +79,7 @@ class _Env:
     context: object = None           # BrowserContext, or None without a browser
     browser_error: str = ""
     page: object = None              # the site's page, reused by the runs; replaced after a failure
+    guard: BrowserGuard | None = None
 
     async def get_page(self):
         if self.page is None or self.page.is_closed():
@@ -101,7 +104,8 @@ async def _attempt(sc: Scenario, finding: Finding, cand: Candidate | None, n: in
     o = env.options
     ctx = RunContext(scenario=sc, sset=env.sset, attempt=n, candidate=cand, finding=finding, site=env.site,
                      options=o, out_dir=env.out_dir, context=env.context, method=sc.method,
-                     page_factory=env.get_page)
+                     page_factory=env.get_page, guard=env.guard)
+    refused_before = len(env.guard.refusals)
     ctx.data = dict(env.sset.test_data)
     submitting = bool(o.submit_forms and o.submit_message.strip())
     ctx.vars["dry_run_note"] = "перед отправкой" if submitting else "форма не отправлялась"
@@ -129,10 +133,23 @@ async def _attempt(sc: Scenario, finding: Finding, cand: Candidate | None, n: in
         pass
     if failed and ctx.page is not None:
         await env.drop_page()          # a page left mid-action is not reused
+    works, reason = _refused_verdict(env.guard, refused_before, ctx, works, reason)
     res = ControlResult(item_id=sc.item, works=works, reason=reason, method=ctx.method,
                         url=ctx.url or (cand.url if cand else ""), final_url=final_url or "", status=ctx.status,
                         screenshots=ctx.screenshots, steps=ctx.steps, details=ctx.details, submitted=ctx.submitted)
     return res, found
+
+
+def _refused_verdict(guard: BrowserGuard, since: int, ctx: RunContext, works, reason: str):
+    """Requests the guard refused during a run are listed in its steps; when a refused page or link decided a
+    run that did not end in «works», the run is undecided with the guard's reason (never «не работает»:
+    the address was not tried)."""
+    for r in guard.refusals[since:]:
+        ctx.log(f"запрос к {r.url} не выполнялся: {r.reason}")
+    decisive = guard.since(since)
+    if works is not True and decisive and not reason.endswith(decisive[0].reason):
+        return None, f"не удалось проверить: {decisive[0].url} — {decisive[0].reason}"
+    return works, reason
 
 
 def _merge(item_id: str, attempts: list[ControlResult], texts: list[str]) -> ControlResult:
@@ -204,6 +221,19 @@ def offline_route(pins: dict[str, str] | None = None):
     return route_handler
 
 
+def site_guard(crawl: StoredCrawl, options: ControlOptions) -> BrowserGuard:
+    """The address guard of one site's browser stage: its own hosts and the --resolve pins are the hosts the
+    user named."""
+    return BrowserGuard.for_site(crawl.journal.site_hosts, options.resolve, options.allow_private)
+
+
+def trusted_hostnames(crawls: list[StoredCrawl], options: ControlOptions) -> list[str] | None:
+    """The hosts Chromium's resolver rules let through for these sites (None: --allow-private)."""
+    if options.allow_private:
+        return None
+    return sorted({h for c in crawls for h in site_guard(c, options).trusted_hostnames()})
+
+
 def _plan(sset: ScenarioSet, findings: list[Finding]) -> list[tuple[Scenario, Finding]]:
     by_id = {f.item_id: f for f in findings}
     return [(sc, by_id[sc.item]) for sc in sset.scenarios if sc.item in by_id]
@@ -227,7 +257,8 @@ async def control_site(browser: Browser | None, crawl: StoredCrawl, findings: li
     plan = _plan(sset, findings)
     _clear_screenshots(out_dir, [sc.item for sc, _ in plan])
     env = _Env(sset, SiteInfo(crawl), out_dir, options,
-               browser_error=browser_error or "браузер недоступен — проверка в браузере не выполнялась")
+               browser_error=browser_error or "браузер недоступен — проверка в браузере не выполнялась",
+               guard=site_guard(crawl, options))
     results: dict[str, ControlResult] = {}
 
     async def run_all():
@@ -238,6 +269,7 @@ async def control_site(browser: Browser | None, crawl: StoredCrawl, findings: li
     if browser is not None and _needs_browser(plan):
         try:
             async with site_context(browser, user_agent=options.user_agent) as context:
+                await env.guard.install(context)
                 if options.offline:
                     await context.route("**/*", offline_route(options.resolve))
                 env.context = context
@@ -302,7 +334,8 @@ async def run_controls_many(jobs: list[tuple[StoredCrawl, list[Finding], Path]],
     if not any(need):
         return list(await asyncio.gather(*(one(None, j) for j in jobs)))
     try:
-        async with chromium(options.chromium, options.resolve) as browser:
+        async with chromium(options.chromium, options.resolve,
+                            trusted_hostnames([job[0] for job, n in zip(jobs, need) if n], options)) as browser:
             return list(await asyncio.gather(*(one(browser if n else None, j) for j, n in zip(jobs, need))))
     except BrowserUnavailable as exc:
         return list(await asyncio.gather(*(one(None, j, str(exc)) for j in jobs)))
