@@ -169,7 +169,7 @@ def _address_kind_ru(ip: str) -> str:
     if addr.is_loopback:
         return "сам компьютер проверяющего (loopback)"
     if addr.is_link_local:
-        return "локальный сегмент сети (link-local, в том числе адрес метаданных облака)"
+        return "локальный сегмент сети, link-local, в том числе адрес метаданных облака"
     if addr.version == 4 and addr in _CGNAT:
         return "сеть оператора связи (CGNAT)"
     if addr.is_multicast:
@@ -184,7 +184,7 @@ def _address_kind_ru(ip: str) -> str:
 def private_refusal(host: str, ip: str) -> str:
     """Why a request to `host` (at `ip`) is refused, in Russian."""
     where = f"адрес {host}" if host.strip("[]") == ip.strip("[]") else f"адрес {host} ({ip})"
-    return (f"{where} ведёт во внутреннюю сеть ({_address_kind_ru(ip)}); не проверялся "
+    return (f"{where} ведёт во внутреннюю сеть — {_address_kind_ru(ip)}; не проверялся "
             "(используйте --allow-private, если это нужно)")
 
 

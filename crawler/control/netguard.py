@@ -97,8 +97,11 @@ class BrowserGuard:
     async def fetch(self, context, method: str, url: str, *, headers: dict, timeout: float, max_redirects: int):
         """One request by the context's API client, following at most `max_redirects` redirects itself so each
         hop is checked before it is sent. Returns (status, final URL); raises Refused."""
-        for _ in range(max_redirects + 1):
-            await self.check(url)
+        for hop in range(max_redirects + 1):
+            try:
+                await self.check(url)
+            except Refused as exc:
+                raise Refused(f"перенаправляет на {url}: {exc}" if hop else str(exc)) from None
             r = await context.request.fetch(url, method=method, headers=headers, timeout=timeout, max_redirects=0,
                                             fail_on_status_code=False)
             status, location = r.status, r.headers.get("location")

@@ -145,7 +145,8 @@ def _refused_verdict(guard: BrowserGuard, since: int, ctx: RunContext, works, re
     run that did not end in «works», the run is undecided with the guard's reason (never «не работает»:
     the address was not tried)."""
     for r in guard.refusals[since:]:
-        ctx.log(f"запрос к {r.url} не выполнялся: {r.reason}")
+        if not any(r.url in step for step in ctx.steps):
+            ctx.log(f"запрос к {r.url} не выполнялся: {r.reason}")
     decisive = guard.since(since)
     if works is not True and decisive and not reason.endswith(decisive[0].reason):
         return None, f"не удалось проверить: {decisive[0].url} — {decisive[0].reason}"
