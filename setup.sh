@@ -12,6 +12,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # postgresql: the optional store backend; its binaries also serve the store tests (never started as a service)
 APT_PACKAGES="python3 python3-venv python3-dev gcc chromium fonts-dejavu-core fonts-liberation poppler-utils nginx wget postgresql"
+# strace, iproute2 (ip): the tests record every network attempt of an audit in a loopback-only namespace
+APT_PACKAGES="$APT_PACKAGES strace iproute2"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
