@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from crawler.control.browser import BLOCKED_RESOURCES, chromium_path, launch_args
+from crawler.control.netguard import BrowserGuard
 
 logger = logging.getLogger(__name__)
 RENDER_MODES = ("auto", "never", "always")
@@ -18,12 +19,14 @@ class PageRenderer:
     """Renders pages in one lazily started Chromium (Playwright async API, inside Scrapy's asyncio loop)."""
 
     def __init__(self, executable: str | None, user_agent: str, timeout_s: float, max_pages: int,
-                 resolve: dict[str, str] | None = None):
+                 resolve: dict[str, str] | None = None, site_hosts: list[str] = (), allow_private: bool = False):
         self.executable = chromium_path(executable)
         self.user_agent = user_agent
         self.timeout_ms = int(timeout_s * 1000)
         self.max_pages = max_pages
         self.resolve = resolve or {}
+        # the page's own resources pass the crawl's private-address guard too
+        self.guard = BrowserGuard.for_site(list(site_hosts), self.resolve, allow_private)
         self.rendered = 0
         self.failed_to_start = ""
         self._pw = self._browser = self._context = None
@@ -37,7 +40,7 @@ class PageRenderer:
             from playwright.async_api import async_playwright
             self._pw = await async_playwright().start()
             self._browser = await self._pw.chromium.launch(executable_path=self.executable, headless=True,
-                                                           args=launch_args(self.resolve))
+                                                           args=launch_args(self.resolve, self.guard.trusted_hostnames()))
             self._context = await self._browser.new_context(user_agent=self.user_agent, locale="ru-RU",
                                                             service_workers="block")
 
@@ -47,6 +50,7 @@ class PageRenderer:
                 else:
                     await route.continue_()
             await self._context.route("**/*", _route)
+            await self.guard.install(self._context)
             return True
         except Exception as exc:
             self.failed_to_start = f"браузер не запустился: {str(exc).splitlines()[0]}"

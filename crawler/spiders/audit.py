@@ -170,7 +170,9 @@ class AuditSpider(scrapy.Spider):
             self.renderer = PageRenderer(self.chromium, self.journal.user_agent,
                                          timeout_s=self.crawler.settings.getfloat("DOWNLOAD_TIMEOUT"),
                                          max_pages=self.max_rendered,
-                                         resolve=self.crawler.settings.getdict("NOK_RESOLVE"))
+                                         resolve=self.crawler.settings.getdict("NOK_RESOLVE"),
+                                         site_hosts=self.scope.hosts,
+                                         allow_private=self.crawler.settings.getbool("NOK_ALLOW_PRIVATE"))
         html = await self.renderer.render(snapshot.url)
         if html is None:
             return
