@@ -101,12 +101,13 @@ def test_run_of_three_sites_contacts_no_one_else(tmp_path):
 
 
 def test_private_addresses_a_site_points_at_are_never_contacted(tmp_path):
-    """A survey link to the cloud metadata address; a form action that redirects there (the check's own request
-    follows redirects hop by hop); the site's stylesheet redirecting to 10.0.0.1 (a hop inside Chromium)."""
-    site = copy_site("good", tmp_path / "guarded", {"{{OTHER}}/anketa/": "http://169.254.169.254/latest/meta-data/"})
-    (site / "_server.json").write_text(json.dumps({"redirects": {
-        "/priemnaya/otpravka/": "http://169.254.169.254/latest/api/token",
-        "/css/site.css": "http://10.0.0.1/site.css"}}), encoding="utf-8")
+    """A survey link and a form action to the cloud metadata address; the site's stylesheet redirecting to
+    10.0.0.1 (a redirect hop inside Chromium, which Playwright's routes never see)."""
+    site = copy_site("good", tmp_path / "guarded", {
+        "{{OTHER}}/anketa/": "http://169.254.169.254/latest/meta-data/",
+        'action="/priemnaya/otpravka/"': 'action="http://169.254.169.254/latest/api/token"'})
+    (site / "_server.json").write_text(json.dumps({"redirects": {"/css/site.css": "http://10.0.0.1/site.css"}}),
+                                       encoding="utf-8")
     out, log = tmp_path / "out", tmp_path / "strace.log"
     proc = record([*NOK, "check", f"http://127.0.0.41:{PORT}/", "--out", str(out), *QUICK], log, {"127.0.0.41": site})
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -151,3 +152,40 @@ def test_unreachable_site_starts_no_browser(tmp_path):
     results = controls(out)
     assert results and all(c["works"] is None for c in results.values())
     assert outside(log) == []
+
+
+ONE_OFF = """
+import asyncio, json
+from crawler.control.browser import chromium, site_context
+from crawler.control.netguard import BrowserGuard, Refused
+
+async def main():
+    guard = BrowserGuard.for_site(["127.0.0.41:8080"], {}, allow_private=False)
+    async with chromium(trusted_hosts=guard.trusted_hostnames()) as browser:
+        async with site_context(browser) as context:
+            try:
+                got = await guard.fetch(context, "HEAD", "http://127.0.0.41:8080/anketa/", headers={},
+                                        timeout=5000, max_redirects=5)
+                print(json.dumps({"fetched": got}))
+            except Refused as exc:
+                print(json.dumps({"refused": str(exc)}))
+asyncio.run(main())
+"""
+
+
+def test_a_one_off_request_follows_redirects_hop_by_hop(tmp_path):
+    """The control checks' own requests (a survey link, a social link) never let a redirect lead them into the
+    operator's network: the hop to 10.0.0.1 is refused before it is sent."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<p>ok</p>", encoding="utf-8")
+    (site / "_server.json").write_text(json.dumps({"redirects": {"/anketa/": "http://10.0.0.1/anketa/"}}),
+                                       encoding="utf-8")
+    log = tmp_path / "strace.log"
+    proc = record([sys.executable, "-c", ONE_OFF], log, {"127.0.0.41": site})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    answer = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "перенаправляет на http://10.0.0.1/anketa/" in answer["refused"] and "внутреннюю сеть" in answer["refused"]
+    seen = attempts(log)
+    assert any(a.address == "127.0.0.41" for a in seen)          # the first hop was made
+    assert not [a for a in seen if a.address == "10.0.0.1"] and outside(log) == []
