@@ -12,7 +12,7 @@ from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.errors import BlockedRequest
-from crawler.scope import is_ip_literal, is_private_ip, private_refusal
+from crawler.scope import AddressGuard, is_ip_literal
 
 logger = logging.getLogger(__name__)
 _UTF8 = {"utf-8", "utf8"}
@@ -54,14 +54,23 @@ class SiteScopeGuard(_CrawlerBound):
 
 class PrivateAddressGuard(_CrawlerBound):
     """Refuses hosts that resolve to loopback/private/link-local addresses, unless the user named the host
-    or passed --allow-private: a public site must not steer the auditor into the operator's own network."""
+    (the start host, --extra-host, a --resolve pin) or passed --allow-private: a public site must not steer
+    the auditor into the operator's own network."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.allow = crawler.settings.getbool("NOK_ALLOW_PRIVATE")
+        self._guard: AddressGuard | None = None
+
+    @property
+    def guard(self) -> AddressGuard:
+        if self._guard is None:         # the spider (and its scope) exists from the first request on
+            settings = self.crawler.settings
+            self._guard = AddressGuard(settings.getbool("NOK_ALLOW_PRIVATE"), self.spider.scope.named,
+                                       settings.getdict("NOK_RESOLVE"))
+        return self._guard
 
     async def process_request(self, request):
-        if self.allow or self.spider.scope.is_named(request.url):
+        if self.guard.trusted(request.url):
             return None
         host = urlsplit(request.url).hostname or ""
         if is_ip_literal(host):
@@ -71,8 +80,9 @@ class PrivateAddressGuard(_CrawlerBound):
                 ip = await maybe_deferred_to_future(reactor.resolve(host))
             except Exception:
                 return None      # let the download report the DNS failure itself
-        if is_private_ip(ip):
-            raise BlockedRequest("private_address", private_refusal(host, ip))
+        reason = self.guard.refusal_for(request.url, [ip])
+        if reason:
+            raise BlockedRequest("private_address", reason)
         return None
 
 
