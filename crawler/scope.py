@@ -212,8 +212,10 @@ class AddressGuard:
         return private_refusal(host, bad) if bad else None
 
     def literal_refusal(self, url: str) -> str | None:
-        """The same without DNS: only a host that is an IP literal can be judged."""
+        """The same without DNS: only an IP literal, or localhost (always loopback, RFC 6761), can be judged."""
         host = urlsplit(url).hostname or ""
+        if host == "localhost" or host.endswith(".localhost"):
+            return self.refusal_for(url, ["127.0.0.1"])
         return self.refusal_for(url, [host]) if is_ip_literal(host) else None
 
     def _addresses(self, url: str) -> tuple[str, int] | None:

@@ -107,7 +107,8 @@ SUBSTITUTE = [
     ("https://kcson-example.ru", "{site}"),                           # the example site: a loopback test site
     ("sudo /opt/nok/.venv/bin/nok-audit", ".venv/bin/nok-audit"),     # no root, the project's venv
     ("/srv/", "{d}/srv/"),                                            # system folders: the scratch folder
-    ("--run-options", "--target {d}/etc --run-options"),              # schedule files not into /etc
+    ("--run-options", "--target {d}/etc --run-options --allow-private"),  # schedule files not into /etc
+    ("run registry.xlsx --out", "run registry.xlsx --allow-private --out"),  # its rows are loopback test sites
     ("/tmp/run3", "{d}/run3"),
     ("rescore 5", "rescore 1"),                                       # the run ids of this store
     ("report --run 3", "report --run 1"),

@@ -358,7 +358,7 @@ def test_interrupted_cli_run_appears_and_is_resumed_from_the_page(sites, tmp_pat
     try:
         # A run started from the command line, killed with its check after the first site.
         run = subprocess.Popen([*NOK_AUDIT, "run", str(registry), "--out", str(out), "--jobs", "1", "--delay",
-                                "0.3", "--timeout", "5", "--no-browser"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                "0.3", "--timeout", "5", "--no-browser", "--allow-private"], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
         client = Client(server.base)
         _wait_for(lambda: client.request("/runs/1")[0] == 200 and 'id="done">1<' in _run_page(client, 1))
@@ -481,7 +481,7 @@ def test_registry_rows_in_the_private_network_are_refused_without_allow_private(
                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
                                           "Authorization": "Bearer sekret-123"})
     page = client.opener.open(req, timeout=30).read().decode()
-    assert "строка 3 (Внутренний)" in page and "внутренней сети" in page
+    assert "строка 3 (Внутренний)" in page and "во внутреннюю сеть" in page
     assert 'id="start-run"' not in page                    # nothing can start from this registry
 
 

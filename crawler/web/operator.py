@@ -15,13 +15,12 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from crawler.scope import is_ip_literal, is_private_ip, parse_start_url
+from crawler.registry import refuse_private
 from crawler.store import StoreError, queue
 from crawler.store.db import open_store
 from crawler.web.pack import listed, pack_file
@@ -47,17 +46,9 @@ def run_options(check_options: list[str]) -> list[str]:
 
 
 def private_rows(orgs, allow_private: bool) -> list[str]:
-    """Registry rows the page refuses: addresses in the server's own network (IP literals and localhost;
-    names are not resolved for a whole registry — the crawl's own guard still keeps redirects out)."""
-    if allow_private:
-        return []
-    problems = []
-    for org in orgs:
-        host = urlsplit(parse_start_url(org.url)[0]).hostname or ""
-        if host == "localhost" or (is_ip_literal(host) and is_private_ip(host)):
-            problems.append(f"строка {org.row} ({org.name}): адрес {org.url} во внутренней сети — такие адреса "
-                            "с этой страницы не проверяются")
-    return problems
+    """Registry rows the page refuses: the registry's own rule for addresses in the server's network, judged
+    without DNS here (IP literals and localhost); the run started from the page resolves the rest itself."""
+    return [] if allow_private else refuse_private(orgs, resolve=False)[1]
 
 
 class Operator:
@@ -94,6 +85,8 @@ class Operator:
         command = [sys.executable, "-m", "crawler.cli", "run", *args, "--out", str(self.out)]
         if self.config.db:
             command += ["--db", self.config.db]
+        if self.config.allow_private:      # the page already let such rows through (serve --allow-private)
+            command.append("--allow-private")
         self.uploads.mkdir(parents=True, exist_ok=True)
         with open(self.uploads / log_name, "ab") as log:
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
