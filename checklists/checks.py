@@ -664,7 +664,7 @@ class CompiledChecklist:
 
 
 _SETTINGS_KEYS = {"news", "stub", "future", "sections", "max_evidence", "doc_text_max_chars",
-                  "external_document_hosts", "patterns"}
+                  "external_document_hosts", "patterns", "sveden"}   # sveden: checklists/sveden.py
 
 
 def _int_setting(d: dict, key: str, default: int, where: str) -> int:

@@ -30,6 +30,7 @@ from __future__ import annotations
 from crawler.crawlstore import StoredCrawl
 
 from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
+from checklists import sveden
 from checklists.crawl_view import CrawlView, Unit, definite_failure, http_status_of, plural
 from checklists.loading import load_checklist  # noqa: F401 (re-export)
 from checklists.model import Checklist, Item
@@ -274,4 +275,6 @@ def evaluate(crawl: StoredCrawl, checklist: Checklist) -> list[Finding]:
                 if hits:
                     for h in hits:
                         col.add(h, u, ci.item, view)
-    return [_finding(ci, collected[i], view, comp.max_evidence) for i, ci in enumerate(comp.items)]
+    findings = [_finding(ci, collected[i], view, comp.max_evidence) for i, ci in enumerate(comp.items)]
+    rules = sveden.rules_of(checklist.settings or {}, {ci.item.id for ci in comp.items})
+    return sveden.judge(findings, view, rules) if rules else findings

@@ -25,8 +25,13 @@ import yaml
 
 from checklists.checks import ChecklistError, compile_checklist
 from checklists.model import INDICATORS, Checklist, Item
+from checklists.sveden import rules_of
 
-BUILTIN_CHECKLISTS = {"social": Path(__file__).with_name("social.yaml")}
+BUILTIN_CHECKLISTS = {"social": Path(__file__).with_name("social.yaml"),
+                      "education": Path(__file__).with_name("education.yaml")}
+# Items shared by the sectors' checklists (channels, accessibility), defined once: a checklist's
+# `- include: [ch_phone, …]` entry puts them in its items at that place.
+COMMON_ITEMS = Path(__file__).with_name("common.yaml")
 SECTORS = ("social", "education", "culture", "health")
 CONFIDENCE = ("C", "P", "U")
 _HEAD_KEYS = ("id", "version", "name", "sector")
@@ -107,12 +112,27 @@ def _read(path: Path) -> dict:
     return data
 
 
+def _included(entry, name: str) -> list[dict]:
+    """The common items an `include: [ids]` entry names, in the order named."""
+    ids = entry["include"]
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise ChecklistError(f"{name}: include: нужен список id общих пунктов (из checklists/{COMMON_ITEMS.name})")
+    common = {it.get("id"): it for it in _read(COMMON_ITEMS).get("items") or [] if isinstance(it, dict)}
+    missing = [i for i in ids if i not in common]
+    if missing:
+        raise ChecklistError(f"{name}: include: пункта «{missing[0]}» нет в checklists/{COMMON_ITEMS.name} "
+                             f"(есть: {', '.join(common)})")
+    return [common[i] for i in ids]
+
+
 def _items_of(data: dict, name: str) -> list[dict]:
     items = data.get("items")
     if items is None:
         return []
     if not isinstance(items, list):
         raise ChecklistError(f"{name}: поле items должно быть списком пунктов")
+    items = [x for it in items
+             for x in (_included(it, name) if isinstance(it, dict) and set(it) == {"include"} else [it])]
     seen: set[str] = set()
     out = []
     for n, it in enumerate(items, 1):
@@ -270,4 +290,8 @@ def load_checklist(path_or_name: str | Path | None = None) -> Checklist:
     data, files, origin = _load(path_or_name, None, ())
     checklist = _build(data, files, origin)
     checklist._compiled = compile_checklist(checklist, where=lambda iid: origin.get(iid, _display(files[-1])))
+    try:
+        rules_of(checklist.settings, {it.id for it in checklist.items})
+    except ChecklistError as e:
+        raise ChecklistError(f"{_display(files[-1])}: {e}") from None
     return checklist

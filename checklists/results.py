@@ -5,6 +5,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 PRESENT, ABSENT, UNKNOWN = "present", "absent", "unknown"
+# A conditional item not found: not required of this organisation unless it says otherwise; counts for nothing.
+NOT_APPLICABLE = "not_applicable"
 
 # Evidence strength: only `strong` evidence makes an item present.
 STRONG = "strong"      # the item is published here
@@ -45,6 +47,9 @@ class Finding:
     reason: str = ""         # Russian; always set for absent/unknown
     evidence: list[Evidence] = field(default_factory=list)
     closed_sections: list[str] = field(default_factory=list)   # robots.txt-closed links that left it unknown
+    # Second verdict of an education subsection (checklists/sveden.py): {level: complete|partial|none,
+    # missing: [required itemprops], evidence: URL, subsection?: key}; None for other items.
+    markup: dict | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -125,7 +125,8 @@ class Batch:
         shutil.rmtree(work, ignore_errors=True)
         work.parent.mkdir(parents=True, exist_ok=True)
         args = [*self.command, claim.url, "--out", str(work), "--quiet",
-                *[a for h in claim.extra_hosts for a in ("--extra-host", h)], *self.check_args]
+                *[a for h in claim.extra_hosts for a in ("--extra-host", h)], "--sector", claim.sector,
+                *self.check_args]
         previous = self._db(queue.previous_result_id, self.store, claim.org_id, self.run_id)
         if previous is not None:
             prev_file = self.run_dir / WORK / f"{claim.key}.{claim.attempt}.previous.json"

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from checklists.sectors import UnsupportedSector, checklist_for, sector_of
 from crawler import __version__
 from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_FALLS_SHORT, EXIT_OK, EXIT_TAMPERED,
                            EXIT_UNREACHABLE, BadInput, CrawlOptions, ReportOptions, evaluate_and_report,
@@ -51,6 +52,9 @@ from crawler.store import StoreError
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checklist", default=None, help="свой чек-лист YAML (по умолчанию встроенный social)")
+    p.add_argument("--sector", default=None, metavar="SECTOR",
+                   help="сфера организации: social (по умолчанию) или education — выбирает встроенный чек-лист "
+                        "(свой --checklist важнее)")
     p.add_argument("--methodology", default=None, metavar="FILE",
                    help="своя методика расчёта баллов YAML (по умолчанию checklists/methodology.yaml)")
     p.add_argument("--operator-data", default=None, metavar="FILE",
@@ -65,7 +69,13 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
 
 
 def _report_options(args) -> ReportOptions:
-    return ReportOptions(checklist=args.checklist, methodology=args.methodology, operator_data=args.operator_data)
+    checklist = args.checklist
+    if checklist is None and args.sector:
+        try:
+            checklist = checklist_for(sector_of(args.sector))
+        except UnsupportedSector as exc:
+            raise BadInput(f"--sector: {exc}") from None
+    return ReportOptions(checklist=checklist, methodology=args.methodology, operator_data=args.operator_data)
 
 
 def _gate(args, report: dict, code: int) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import charset_normalizer
 
+from checklists.sectors import UnsupportedSector, checklist_for, sector_of
 from crawler.scope import AddressGuard, InvalidURL, host_key, parse_start_url
 
 # canonical column -> accepted header names (compared lower-cased, spaces and punctuation squeezed)
@@ -27,9 +28,6 @@ COLUMNS = {
     "bus_gov_id": ("bus_gov_id", "bus.gov.ru", "id bus.gov.ru", "код bus.gov.ru"),
     "extra_hosts": ("extra_hosts", "другие адреса", "дополнительные адреса", "доп. адреса"),
 }
-SECTORS = {"social": "social", "социальная": "social", "социальное обслуживание": "social",
-           "соцзащита": "social", "социальная сфера": "social"}
-SUPPORTED_SECTORS = ("social",)
 _SQUEEZE = re.compile(r"[\s_\-:]+")
 
 
@@ -131,11 +129,11 @@ def load_registry(path: str | Path, sheet: str | None = None) -> tuple[list[Orga
         except InvalidURL as exc:
             problems.append(f"{label}: {exc} — строка пропущена")
             continue
-        sector_raw = cell(row, "sector").lower()
-        sector = SECTORS.get(sector_raw, sector_raw) if sector_raw else "social"
-        if sector not in SUPPORTED_SECTORS:
-            problems.append(f"{label}: сфера «{cell(row, 'sector')}» не поддерживается (пока только "
-                            "социальное обслуживание) — строка пропущена")
+        try:
+            sector = sector_of(cell(row, "sector"))
+            checklist_for(sector)
+        except UnsupportedSector as exc:
+            problems.append(f"{label}: {exc} — строка пропущена")
             continue
         org = Organisation(row=number, name=name or host_key(url), url=url, sector=sector,
                            region=cell(row, "region"), inn=cell(row, "inn"), ogrn=cell(row, "ogrn"),

@@ -67,13 +67,14 @@ class SiteJob:
         except StoreError as exc:
             raise JobRefused(str(exc)) from None
         claim = queue.Claim(site.id, run.id, org.id, org.key, org.name, org.url, list(org.extra_hosts or []),
-                            site.attempts)
+                            site.attempts, org.sector or "social")
         work = Path(job["work"] or work_root()) / f"run-{run.id}" / f"{org.key}.{site.attempts}"
         shutil.rmtree(work, ignore_errors=True)
         (work / "crawl").mkdir(parents=True)
         try:
             start_url, fallback = parse_start_url(org.url)
-            check_args = [*(a for h in org.extra_hosts or [] for a in ("--extra-host", h)), *run.check_args]
+            check_args = [*(a for h in org.extra_hosts or [] for a in ("--extra-host", h)),
+                          "--sector", org.sector or "social", *run.check_args]
             plan = check_plan(start_url, work, check_args)
             plan.inputs.validate(start_url)
         except (BadInput, InvalidURL) as exc:

@@ -17,7 +17,7 @@ from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from checklists.model import INDICATORS
-from checklists.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
+from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
 from reports import labels
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
 from reports.russian_format import (format_bytes, format_decimal, format_duration, format_int, format_percent,
@@ -28,7 +28,7 @@ MAX_EVIDENCE_PER_ITEM = 5
 MAX_ERROR_ROWS = 300
 MAX_ROBOTS_ROWS = 100
 
-STATUS_CSS = {PRESENT: "st-present", ABSENT: "st-absent", UNKNOWN: "st-unknown"}
+STATUS_CSS = {PRESENT: "st-present", ABSENT: "st-absent", UNKNOWN: "st-unknown", NOT_APPLICABLE: "st-unknown"}
 CRAWL_STATUS_CSS = {labels.COMPLETE: "crawl-complete", labels.PARTIAL: "crawl-partial",
                     labels.UNREACHABLE: "crawl-unreachable"}
 STRENGTH_CSS = {STRONG: "ev-strong", WEAK: "ev-weak", REJECTED: "ev-rejected"}
@@ -127,6 +127,9 @@ def build_view(report: dict) -> dict:
         "dist": _dist(summary.get("dist_preview_1_2"), summary),
         "indicator_rows": _indicator_rows(summary["by_indicator"]),
         "groups": _groups(report["items"]),
+        "sveden": [{**row, "css": STATUS_CSS[row["status"]], "link": link(row["evidence"] or None)}
+                   for row in labels.sveden_rows(report["items"])],
+        "sveden_title": labels.SVEDEN_TITLE, "sveden_header": labels.SVEDEN_HEADER,
         "crawl_facts": _crawl_facts(crawl),
         "robots": _robots(report["robots"], report["items"]),
         "errors": _errors(report["errors"]),

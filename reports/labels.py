@@ -6,7 +6,7 @@ place, so the JSON, the HTML and the terminal summary say the same thing.
 """
 from __future__ import annotations
 
-from checklists.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
+from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
 
 STATUSES = (PRESENT, ABSENT, UNKNOWN)
 
@@ -14,7 +14,21 @@ STATUS_TEXT = {
     PRESENT: "размещено",
     ABSENT: "не найдено",
     UNKNOWN: "не удалось проверить",
+    NOT_APPLICABLE: "не требуется",        # a conditional item not found: counts for nothing
 }
+
+# The second verdict of an education subsection (checklists/sveden.py).
+MARKUP_TEXT = {"complete": "полная", "partial": "частичная", "none": "нет разметки"}
+SVEDEN_TITLE = "Раздел «Сведения об образовательной организации»: размещение и микроразметка"
+SVEDEN_HEADER = ["Пункт", "Размещено", "Микроразметка", "Не хватает itemprop", "Где проверено"]
+
+
+def sveden_rows(items: list[dict]) -> list[dict]:
+    """One row per item with a markup verdict (education subsections and documents), in checklist order."""
+    return [{"name": it["name"], "status_text": it["status_text"], "status": it["status"],
+             "markup": it["markup"]["level"], "markup_text": it["markup"]["level_text"],
+             "missing": ", ".join(it["markup"]["missing"]), "evidence": it["markup"]["evidence"]}
+            for it in items if it.get("markup")]
 
 # Crawl status: did the crawl cover the site well enough for `absent` to mean "not published"?
 COMPLETE, PARTIAL, UNREACHABLE = "complete", "partial", "unreachable"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
+from reports.labels import SVEDEN_HEADER, SVEDEN_TITLE, sveden_rows
 from reports.russian_format import format_time
 
 MD_NAME = "report.md"
@@ -102,6 +103,11 @@ def markdown_summary(report: dict) -> str:
         lines.append("")
         lines += _table(["Показатель", "размещено", "не найдено", "не удалось проверить"], rows)
 
+    sveden = sveden_rows(items)
+    if sveden:
+        lines += ["", f"## {SVEDEN_TITLE}", ""]
+        lines += _table(SVEDEN_HEADER, [[r["name"], r["status_text"], r["markup_text"], r["missing"] or "—",
+                                         r["evidence"] or "—"] for r in sveden])
     lines += _changes(report.get("changes"))
 
     absent = [it for it in items if it.get("status") == "absent"]

@@ -212,7 +212,7 @@ def _item_entry(item: Item, finding: Finding, titles: dict[str, str],
                 results: dict[str, ControlResult] | None = None) -> dict:
     if item.indicator not in INDICATORS:
         raise ReportInputError(f"item {item.id!r} has unknown indicator {item.indicator!r}")
-    if finding.status not in labels.STATUSES:
+    if finding.status not in labels.STATUS_TEXT:
         raise ReportInputError(f"finding for {item.id!r} has unknown status {finding.status!r}")
     entry = {
         "id": item.id,
@@ -228,6 +228,8 @@ def _item_entry(item: Item, finding: Finding, titles: dict[str, str],
         "fix": item.fix,
         "evidence": [_evidence_entry(e, titles) for e in finding.evidence],
     }
+    if finding.markup is not None:
+        entry["markup"] = {**finding.markup, "level_text": labels.MARKUP_TEXT[finding.markup["level"]]}
     result = results.get(item.id) if results is not None else None
     if result is not None:
         entry["works"] = result.works

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from checklists.results import ABSENT, PRESENT, STRONG, UNKNOWN
+from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, STRONG, UNKNOWN
 from reports import labels
 from reports.diff import CHANGES_TITLE
 from reports.html_view import changes_view, link, readable_url
@@ -37,7 +37,7 @@ SORT_SCRIPT_TEMPLATE = "summary_sort.js"
 
 METRIC_SCORE, METRIC_SHARE = "score", "share"
 BUCKETS = 10
-STATUS_WORD = {PRESENT: "есть", ABSENT: "нет", UNKNOWN: "не проверено"}
+STATUS_WORD = {PRESENT: "есть", ABSENT: "нет", UNKNOWN: "не проверено", NOT_APPLICABLE: "не требуется"}
 WORKS_WORD = {True: "работает", False: "не работает"}
 
 
@@ -63,7 +63,7 @@ def _check_report(report) -> str:
         return "нет итогов (summary.site_share_1_1)"
     if not isinstance(items, list) or not all(
             isinstance(it, dict) and isinstance(it.get("id"), str) and isinstance(it.get("name"), str)
-            and it.get("status") in (PRESENT, ABSENT, UNKNOWN) for it in items):
+            and it.get("status") in (PRESENT, ABSENT, UNKNOWN, NOT_APPLICABLE) for it in items):
         return "список пунктов перечня (items) повреждён"
     return ""
 

@@ -61,6 +61,7 @@ class Claim:
     url: str
     extra_hosts: list[str]
     attempt: int
+    sector: str = "social"      # chooses the checklist (checklists/sectors.py) unless the run gives --checklist
 
 
 def create_run(store: Store, *, kind: str = "audit", parent: int | None = None, registry_file: str = "",
@@ -162,7 +163,7 @@ def claim(store: Store, run_id: int, worker: str) -> Claim | None:
             site, org = s.execute(select(RunSite, Organisation).join(Organisation, Organisation.id == RunSite.org_id)
                                   .where(RunSite.id == site_id)).one()
             return Claim(site.id, run_id, org.id, org.key, org.name, org.url, list(org.extra_hosts or []),
-                         site.attempts)
+                         site.attempts, org.sector or "social")
 
 
 def heartbeat(store: Store, worker: str) -> None:

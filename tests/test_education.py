@@ -1,0 +1,103 @@
+"""Education sites: the /sveden/ section audited as a user runs it, per-item status and markup verdicts."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import FAST, SITES, run_cli
+from sitesrv import start_all
+
+SITES_EDU = Path(__file__).parent / "sites_edu"
+EDU_SITES = sorted(p.name for p in SITES_EDU.iterdir() if (p / "_expected.json").is_file())
+SCHEMA = json.loads((Path(__file__).parent.parent / "reports" / "report.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def edu_sites():
+    servers = start_all(SITES_EDU, first_octet_start=230)
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def edu_audit(edu_sites, tmp_path_factory):
+    cache = {}
+
+    def run(name: str):
+        if name not in cache:
+            out = tmp_path_factory.mktemp(name)
+            cache[name] = run_cli(["check", edu_sites[name].base_url + "/", "--sector", "education", "--out", str(out),
+                                   *FAST], out)
+        return cache[name]
+    return run
+
+
+@pytest.mark.parametrize("name", EDU_SITES)
+def test_every_item_status_and_markup(edu_audit, name):
+    run = edu_audit(name)
+    assert run.code == 0, run.stderr
+    report = run.report
+    jsonschema.validate(report, SCHEMA)
+    assert report["checklist"]["id"] == "education"
+    expected = json.loads((SITES_EDU / name / "_expected.json").read_text(encoding="utf-8"))["items"]
+    got = {it["id"]: it for it in report["items"]}
+    assert set(got) == set(expected)
+    for iid, exp in expected.items():
+        it = got[iid]
+        assert it["status"] == exp["status"], (iid, it["reason"])
+        if "markup" in exp:
+            assert it["markup"]["level"] == exp["markup"], (iid, it["markup"])
+            if exp["markup"] == "complete":
+                assert it["markup"]["missing"] == [] and it["markup"]["evidence"].startswith("http://127.")
+        else:
+            assert "markup" not in it
+        if "missing" in exp:
+            assert it["markup"]["missing"] == exp["missing"]
+
+
+def test_published_without_markup_names_the_missing_itemprops(edu_audit):
+    run = edu_audit("school_plain")
+    common = run.item("sv_common")
+    assert common["status"] == "present" and common["markup"]["level"] == "none"
+    assert common["markup"]["missing"] == ["fullName", "shortName", "regDate", "address", "workTime", "telephone",
+                                           "email", "uchredLaw"]
+    assert common["markup"]["evidence"].endswith("/sveden/common/")
+    assert "uchredLaw" in run.html and "нет разметки" in run.html
+    assert "uchredLaw" in (run.out / "report.md").read_text(encoding="utf-8")
+
+
+def test_hidden_section_says_why(edu_audit):
+    section = edu_audit("school_hidden").item("sveden_section")
+    assert section["status"] == "absent" and "на главной странице нет ссылки" in section["reason"]
+
+
+def test_reserved_sector_is_refused_in_russian(tmp_path):
+    run = run_cli(["check", "http://127.0.0.1:9/", "--sector", "culture", "--out", str(tmp_path), *FAST], tmp_path)
+    assert run.code == 2
+    assert "чек-лист для сектора «culture» (культура) не поддерживается" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_mixed_sector_registry_run_uses_each_organisations_checklist(edu_sites, sites, tmp_path):
+    registry = tmp_path / "reg.csv"
+    registry.write_text("Наименование;Сайт;Сфера\n"
+                        f"КЦСОН;{sites['kcson_full'].base_url}/;социальная\n"
+                        f"Школа № 7;{edu_sites['school_full'].base_url}/;образование\n"
+                        f"Музей;http://127.0.0.1:9/;культура\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run = run_cli(["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser"],
+                  out, timeout=600)
+    assert run.code == 0, run.stderr
+    assert "строка 4 (Музей): чек-лист для сектора «culture» (культура) не поддерживается" in run.stderr
+    reports = {json.loads(p.read_text(encoding="utf-8"))["site"]["start_url"]: json.loads(p.read_text(encoding="utf-8"))
+               for p in out.glob("run-1/*/report.json")}
+    by_checklist = {r["checklist"]["id"]: r for r in reports.values()}
+    assert sorted(by_checklist) == ["education", "social"]
+    assert by_checklist["education"]["site"]["start_url"].startswith(edu_sites["school_full"].base_url)
+    assert {i["id"]: i["markup"]["level"] for i in by_checklist["education"]["items"] if "markup" in i}["sv_common"] \
+        == "complete"
+    assert "sv_common" not in {i["id"] for i in by_checklist["social"]["items"]}
