@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import jsonschema
@@ -101,3 +102,44 @@ def test_mixed_sector_registry_run_uses_each_organisations_checklist(edu_sites, 
     assert {i["id"]: i["markup"]["level"] for i in by_checklist["education"]["items"] if "markup" in i}["sv_common"] \
         == "complete"
     assert "sv_common" not in {i["id"] for i in by_checklist["social"]["items"]}
+
+
+def test_shared_items_are_defined_once_and_identical_in_both_checklists():
+    from checklists.loading import load_checklist
+    shared = "ch_phone ch_email ch_e_service ch_faq ch_opinion ch_other acc_alt_version pos_widget bus_gov_link".split()
+    social, education = load_checklist("social"), load_checklist("education")
+    for iid in shared:
+        assert social.item(iid) == education.item(iid)
+    text = {n: (Path(__file__).parent.parent / "checklists" / n).read_text(encoding="utf-8")
+            for n in ("social.yaml", "education.yaml", "common.yaml")}
+    for iid in shared:
+        assert [n for n, t in text.items() if f"- id: {iid}\n" in t] == ["common.yaml"]
+
+
+def test_bad_include_and_bad_sveden_settings_are_named_in_russian(tmp_path):
+    from checklists.engine import ChecklistError
+    from checklists.loading import load_checklist
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: education\nitems:\n  - include: [ch_telegraph]\n", encoding="utf-8")
+    with pytest.raises(ChecklistError, match="include: пункта «ch_telegraph» нет в checklists/common.yaml"):
+        load_checklist(bad)
+    bad.write_text("extends: education\nsettings:\n  sveden:\n    accreditation_switch_date: весной\n",
+                   encoding="utf-8")
+    with pytest.raises(ChecklistError, match="accreditation_switch_date: нужна дата ГГГГ-ММ-ДД"):
+        load_checklist(bad)
+
+
+def test_accreditation_place_follows_the_configured_switch_date(edu_audit, tmp_path):
+    """school_831 keeps accreditation in «Основные сведения»: right before the switch date, wrong after it."""
+    run = edu_audit("school_831")
+    assert run.item("sv_accreditation")["markup"]["subsection"] == "education"
+    later = tmp_path / "later.yaml"
+    later.write_text("extends: education\nsettings:\n  sveden:\n    accreditation_switch_date: \"2099-01-01\"\n",
+                     encoding="utf-8")
+    copy = tmp_path / "audit"
+    shutil.copytree(run.out, copy)          # the session's audit stays as it was
+    again = run_cli(["evaluate", str(copy), "--checklist", str(later)], copy)
+    assert again.code == 0, again.stderr
+    acc = again.item("sv_accreditation")
+    assert acc["status"] == "present" and acc["markup"]["level"] == "complete"
+    assert acc["markup"]["subsection"] == "common"

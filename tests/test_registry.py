@@ -25,13 +25,17 @@ def test_windows_1251_semicolon_csv_with_bad_rows(tmp_path):
                       "КЦСОН два;ftp://kcson-two.ru;\n"
                       "Без сайта;;\n"
                       "Дубль;https://www.kcson-one.ru/;\n"
+                      "Музей;museum.ru;культура\n"
+                      "КЦСОН рф;http://кцсон.рф;социальная\n"
                       "Школа;school.ru;образование\n"
-                      "КЦСОН рф;http://кцсон.рф;социальная\n").encode("cp1251"))
+                      "Колледж;college.ru;металлургия\n").encode("cp1251"))
     orgs, problems = load_registry(path)
-    assert [o.row for o in orgs] == [2, 7]
+    assert [o.row for o in orgs] == [2, 7, 8]
     assert orgs[1].url.startswith("http://xn--")
+    assert [o.sector for o in orgs] == ["social", "social", "education"]
     text = "\n".join(problems)
-    for needle in ("строка 3", "строка 4", "строка 5", "дубликат", "строка 6", "не поддерживается"):
+    for needle in ("строка 3", "строка 4", "строка 5", "дубликат", "строка 6 (Музей): чек-лист для сектора «culture» "
+                   "(культура) не поддерживается", "строка 9 (Колледж): неизвестная сфера «металлургия»"):
         assert needle in text, text
 
 
