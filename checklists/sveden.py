@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from checklists.checks import ChecklistError
-from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, Finding
+from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, UNKNOWN, Finding
 
 COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
 SECTION_ITEM = "sveden_section"
@@ -159,20 +159,21 @@ def judge(findings: list[Finding], view, rules: SvedenRules) -> list[Finding]:
     """Findings with the markup verdicts and the section's own rules applied (see the module docstring)."""
     by_sub = _subsection_pages(view, rules)
     by_item = {f.item_id: f for f in findings}
-    for key, sub in rules.subsections.items():
-        f = by_item.get(sub.item)
-        if f is not None:
-            f.markup = _markup(by_sub[key], sub.required, sub.optional)
     on = _audit_date(view)
+    judged = [(sub.item, key, sub.required, sub.optional) for key, sub in rules.subsections.items()]
     for iid, doc in rules.documents.items():
-        f = by_item.get(iid)
-        if f is None:
-            continue
         key = doc.subsection
         if isinstance(key, tuple):
             key = key[0] if on < rules.switch_date else key[1]
-        f.markup = _markup(by_sub[key], doc.required, ())
-        f.markup["subsection"] = key
+        judged.append((iid, key, doc.required, ()))
+    for iid, key, required, optional in judged:
+        f = by_item.get(iid)
+        # A subsection the crawl could not reach is no evidence of missing markup: no second verdict then.
+        if f is None or (f.status == UNKNOWN and not by_sub[key]):
+            continue
+        f.markup = _markup(by_sub[key], required, optional)
+        if iid in rules.documents:
+            f.markup["subsection"] = key
     section = by_item.get(SECTION_ITEM)
     if section is not None and section.status == PRESENT:
         why = _section_check(view, rules)

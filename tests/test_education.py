@@ -143,3 +143,11 @@ def test_accreditation_place_follows_the_configured_switch_date(edu_audit, tmp_p
     acc = again.item("sv_accreditation")
     assert acc["status"] == "present" and acc["markup"]["level"] == "complete"
     assert acc["markup"]["subsection"] == "common"
+
+
+def test_unreachable_school_claims_neither_absence_nor_missing_markup(dead_site_url, tmp_path):
+    run = run_cli(["check", dead_site_url, "--sector", "education", "--out", str(tmp_path), *FAST], tmp_path)
+    assert run.code == 3, run.stderr
+    items = run.report["items"]
+    assert {it["status"] for it in items} == {"unknown"}
+    assert not any("markup" in it for it in items)
