@@ -1,4 +1,6 @@
-"""summary.csv and summary.xlsx: one row per organisation, one column pair per checklist item.
+"""summary.csv and summary.xlsx: one row per organisation, one column pair per checklist item (and a third,
+the markup, for the items that have one: education subsections). Several sectors: one XLSX sheet and one
+extra CSV file per sector, with the columns of that sector's checklist.
 
 Both files are made from the same table (`summary_table`). Cells that come from audited sites
 (titles, URLs) are plain strings, never formulas: in CSV a leading = + - @ (or tab / CR) gets an
@@ -12,7 +14,9 @@ import re
 import tempfile
 from pathlib import Path
 
+from checklists.sectors import TITLES as SECTOR_TITLES
 from reports.diff import CHANGES_TITLE, NO_CHANGES
+from reports.labels import MARKUP_TEXT
 from reports.summary import STATUS_WORD, WORKS_WORD
 
 ITEM_NAME_CHARS = 60
@@ -53,23 +57,32 @@ def _with_changes(summary: dict) -> bool:
     return bool(summary.get("changes"))
 
 
-def summary_table(summary: dict) -> tuple[list[str], list[list]]:
-    """(headers, rows): numbers stay numbers (share as a fraction 0…1), None for «no value»."""
+MARKUP_SUFFIX, EVIDENCE_SUFFIX = " — микроразметка", " — подтверждение"
+
+
+def summary_table(summary: dict, sector: str | None = None) -> tuple[list[str], list[list]]:
+    """(headers, rows): numbers stay numbers (share as a fraction 0…1), None for «no value». With `sector`:
+    that sector's organisations and the items of its checklist."""
+    checklist = summary["checklist_by_sector"][sector] if sector else summary["checklist"]
+    orgs = [o for o in summary["organisations"] if sector is None or o["sector"] == sector]
+    marked = {it["id"] for it in checklist if any("markup" in o["items"].get(it["id"], {}) for o in orgs)}
     headers = list(LEADING)
     if _with_changes(summary):
         headers.append(CHANGES_TITLE)
-    for it in summary["checklist"]:
+    for it in checklist:
         short = _short_name(it["name"], it["id"])
-        headers += [short, f"{short} — подтверждение"]
+        headers += [short, f"{short}{EVIDENCE_SUFFIX}"] + ([f"{short}{MARKUP_SUFFIX}"] if it["id"] in marked else [])
     rows = []
-    for org in summary["organisations"]:
+    for org in orgs:
         row = [org["name"], org["url"], org["crawl_status_text"], org["found_1_1"], org["norm_1_1"],
                org["share_1_1"], org["channels_working"]]
         if _with_changes(summary):
             row.append(changes_value(org.get("changes")))
-        for it in summary["checklist"]:
+        for it in checklist:
             cell = org["items"].get(it["id"])
             row += [item_value(cell), cell["evidence_url"] if cell else ""]
+            if it["id"] in marked:
+                row.append(MARKUP_TEXT[cell["markup"]] if cell and "markup" in cell else "")
         rows.append(row)
     return headers, rows
 
@@ -85,9 +98,9 @@ def csv_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def write_csv(summary: dict, path: Path) -> None:
+def write_csv(summary: dict, path: Path, sector: str | None = None) -> None:
     """UTF-8 with BOM (Excel then reads Cyrillic), `;` separator, decimal comma."""
-    headers, rows = summary_table(summary)
+    headers, rows = summary_table(summary, sector)
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -142,13 +155,17 @@ def _sheet(ws, headers: list[str], rows: list[list], widths: list[float], format
 def write_xlsx(summary: dict, path: Path) -> None:
     from openpyxl import Workbook
 
-    headers, rows = summary_table(summary)
     wb = Workbook()
-    ws = wb.active
-    ws.title = "Сводка"
-    widths = ([40, 36, 24, 9, 11, 10, 12] + ([60] if _with_changes(summary) else [])
-              + [18, 36] * len(summary["checklist"]))
-    _sheet(ws, headers, rows, widths, {6: "0.0%"})
+    sectors = summary.get("sectors") or []
+    sectors = sectors if len(sectors) > 1 else [None]
+    for n, sector in enumerate(sectors):
+        headers, rows = summary_table(summary, sector)
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = "Сводка" if sector is None else SECTOR_TITLES[sector].capitalize()[:31]   # Excel: 31 chars
+        leading = [40, 36, 24, 9, 11, 10, 12] + ([60] if _with_changes(summary) else [])
+        widths = leading + [36 if h.endswith(EVIDENCE_SUFFIX) else 14 if h.endswith(MARKUP_SUFFIX) else 18
+                            for h in headers[len(leading):]]
+        _sheet(ws, headers, rows, widths, {6: "0.0%"})
 
     items = wb.create_sheet("Пункты перечня")
     item_rows = [[r["name"], r["id"], r["indicator"], r["present"], r["audited"], r["share"]]

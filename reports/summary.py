@@ -23,6 +23,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, STRONG, UNKNOWN
+from checklists.sectors import DEFAULT as DEFAULT_SECTOR
+from checklists.sectors import TITLES as SECTOR_TITLES
 from reports import labels
 from reports.diff import CHANGES_TITLE
 from reports.html_view import changes_view, link, readable_url
@@ -151,7 +153,13 @@ def _organisation(entry: dict, out_dir: Path) -> dict:
     for it in report["items"]:
         items[it["id"]] = {"status": it["status"], "works": it.get("works") if "works" in it else None,
                            "channel": "works" in it, "evidence_url": _first_strong_url(it)}
+        markup = it.get("markup")
+        if isinstance(markup, dict) and markup.get("level") in labels.MARKUP_TEXT:
+            items[it["id"]]["markup"] = markup["level"]
+    checklist = report.get("checklist")
+    sector = checklist.get("sector") if isinstance(checklist, dict) else None
     return {
+        "sector": sector if sector in SECTOR_TITLES else DEFAULT_SECTOR,
         "name": entry.get("name") or site.get("title") or readable_url(url),   # registry name first
         "start_url": site["start_url"],
         "url": url,
@@ -224,9 +232,14 @@ def build_summary(entries: list[dict], out_dir) -> dict:
     audited = [o for o in orgs if o["crawl_status"] != labels.UNREACHABLE]
     unreachable = [o for o in orgs if o["crawl_status"] == labels.UNREACHABLE]
     metric = METRIC_SCORE if any(o["total_score"] is not None for o in audited) else METRIC_SHARE
-    ranked = sorted(audited, key=_rank_key(metric))
-    for n, org in enumerate(ranked, 1):
-        org["rank"] = n
+    # Organisations of different sectors are audited against different checklists: each sector is ranked alone.
+    sectors = [s for s in SECTOR_TITLES if any(o["sector"] == s for o in orgs)]
+    ranked = []
+    for sector in sectors:
+        of_sector = sorted((o for o in audited if o["sector"] == sector), key=_rank_key(metric))
+        for n, org in enumerate(of_sector, 1):
+            org["rank"] = n
+        ranked += of_sector
     checklist = _checklist_items(entries)
     item_shares = []
     for pos, it in enumerate(checklist):
@@ -249,6 +262,9 @@ def build_summary(entries: list[dict], out_dir) -> dict:
         "organisations": ranked + sorted(unreachable, key=lambda o: (o["name"].lower(), o["url"])),
         "checklist": checklist,
         "checklists": checklists,
+        "sectors": sectors,
+        "checklist_by_sector": {s: _checklist_items([e for e, o in zip(entries, orgs) if o["sector"] == s])
+                                for s in sectors},
         "item_shares": item_shares,
         "distribution": _distribution(audited, metric),
         "changes": changed,
@@ -274,6 +290,7 @@ def _score_text(value) -> str:
 def _row(org: dict, show_score: bool) -> dict:
     href = org["report_href"]
     return {
+        "sector": SECTOR_TITLES[org["sector"]],
         "rank": str(org.get("rank", "")),
         "name": org["name"],
         "site": link(org["url"]),
@@ -364,6 +381,7 @@ def build_summary_view(summary: dict, *, generated: str, tool: str, script_hash:
         "ranked_by": ("по итоговому баллу (при равенстве — по доле 1.1)" if show_score
                       else "по доле обязательной информации на сайте (показатель 1.1)"),
         "show_score": show_score,
+        "by_sector": len(summary.get("sectors") or []) > 1,
         "rows": [_row(o, show_score) for o in ranked],
         "unreachable": [_row(o, False) for o in summary["unreachable"]],
         "chart": _chart(summary["distribution"], summary["metric"]),
@@ -413,6 +431,10 @@ def write_summary(summary: dict, out_dir, *, generated: str, tool: str) -> dict[
     paths = {"html": out_dir / SUMMARY_HTML, "csv": out_dir / SUMMARY_CSV, "xlsx": out_dir / SUMMARY_XLSX}
     _write_atomically(paths["html"], html)
     write_csv(summary, paths["csv"])
+    if len(summary.get("sectors") or []) > 1:         # a file per sector: the columns of that sector's checklist
+        for sector in summary["sectors"]:
+            paths[f"csv_{sector}"] = out_dir / SUMMARY_CSV.replace(".csv", f"-{sector}.csv")
+            write_csv(summary, paths[f"csv_{sector}"], sector)
     write_xlsx(summary, paths["xlsx"])
     return paths
 

@@ -103,6 +103,22 @@ def test_mixed_sector_registry_run_uses_each_organisations_checklist(edu_sites, 
         == "complete"
     assert "sv_common" not in {i["id"] for i in by_checklist["social"]["items"]}
 
+    # The batch summary ranks each sector alone, with a sheet and a CSV file per sector.
+    import openpyxl
+    summary = out / "run-1" / "summary"
+    book = openpyxl.load_workbook(summary / "summary.xlsx")
+    assert book.sheetnames[:2] == ["Социальное обслуживание", "Образование"]
+    edu = [[c.value for c in row] for row in book["Образование"].iter_rows()]
+    assert len(edu) == 2 and edu[1][0] == "Школа № 7"
+    markup_col = edu[0].index("Подраздел «Основные сведения» (sv_common) — микроразметка")
+    assert edu[1][markup_col] == "полная"
+    social = [[c.value for c in row] for row in book["Социальное обслуживание"].iter_rows()]
+    assert len(social) == 2 and not any("sv_" in h or "микроразметка" in h for h in social[0])
+    assert "микроразметка" in (summary / "summary-education.csv").read_text(encoding="utf-8-sig")
+    assert "микроразметка" not in (summary / "summary-social.csv").read_text(encoding="utf-8-sig")
+    html = (summary / "summary.html").read_text(encoding="utf-8")
+    assert "место считается внутри своей сферы" in html and ">образование<" in html
+
 
 def test_shared_items_are_defined_once_and_identical_in_both_checklists():
     from checklists.loading import load_checklist
