@@ -20,14 +20,23 @@ STATUS_TEXT = {
 # The second verdict of an education subsection (checklists/sveden.py).
 MARKUP_TEXT = {"complete": "полная", "partial": "частичная", "none": "нет разметки"}
 SVEDEN_TITLE = "Раздел «Сведения об образовательной организации»: размещение и микроразметка"
-SVEDEN_HEADER = ["Пункт", "Размещено", "Микроразметка", "Не хватает itemprop", "Где проверено"]
+SVEDEN_HEADER = ["Пункт", "Размещено", "Микроразметка", "Добавить разметку (не хватает itemprop)", "Где проверено"]
+
+
+def markup_example(itemprop: str) -> str:
+    """The HTML to add for one missing itemprop: a link for documents (…DocLink, localAct…, addRef), else an
+    element around the value («отсутствует» when there is none)."""
+    if itemprop.endswith("DocLink") or itemprop.startswith("localAct"):
+        return f'<a itemprop="{itemprop}" href="/sveden/…/файл.pdf">…</a>'
+    return f'<div itemprop="{itemprop}">… или «отсутствует»</div>'
 
 
 def sveden_rows(items: list[dict]) -> list[dict]:
     """One row per item with a markup verdict (education subsections and documents), in checklist order."""
     return [{"name": it["name"], "status_text": it["status_text"], "status": it["status"],
              "markup": it["markup"]["level"], "markup_text": it["markup"]["level_text"],
-             "missing": ", ".join(it["markup"]["missing"]), "evidence": it["markup"]["evidence"]}
+             "missing": ", ".join(it["markup"]["missing"]), "evidence": it["markup"]["evidence"],
+             "examples": [markup_example(n) for n in it["markup"]["missing"]]}
             for it in items if it.get("markup")]
 
 # Crawl status: did the crawl cover the site well enough for `absent` to mean "not published"?

@@ -67,7 +67,8 @@ def test_published_without_markup_names_the_missing_itemprops(edu_audit):
     assert common["markup"]["missing"] == ["fullName", "shortName", "regDate", "address", "workTime", "telephone",
                                            "email", "uchredLaw"]
     assert common["markup"]["evidence"].endswith("/sveden/common/")
-    assert "uchredLaw" in run.html and "нет разметки" in run.html
+    assert '&lt;div itemprop=&#34;uchredLaw&#34;&gt;' in run.html and "нет разметки" in run.html
+    assert 'itemprop=&#34;ustavDocLink&#34; href=' in run.html           # a document: a link to the file
     assert "uchredLaw" in (run.out / "report.md").read_text(encoding="utf-8")
 
 
@@ -83,14 +84,15 @@ def test_reserved_sector_is_refused_in_russian(tmp_path):
     assert "Traceback" not in run.stderr
 
 
-def test_mixed_sector_registry_run_uses_each_organisations_checklist(edu_sites, sites, tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--in-process", "--processes", "1"]], ids=["subprocess", "in-process"])
+def test_mixed_sector_registry_run_uses_each_organisations_checklist(edu_sites, sites, tmp_path, mode):
     registry = tmp_path / "reg.csv"
     registry.write_text("Наименование;Сайт;Сфера\n"
                         f"КЦСОН;{sites['kcson_full'].base_url}/;социальная\n"
                         f"Школа № 7;{edu_sites['school_full'].base_url}/;образование\n"
                         f"Музей;http://127.0.0.1:9/;культура\n", encoding="utf-8")
     out = tmp_path / "out"
-    run = run_cli(["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser"],
+    run = run_cli(["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser", *mode],
                   out, timeout=600)
     assert run.code == 0, run.stderr
     assert "строка 4 (Музей): чек-лист для сектора «culture» (культура) не поддерживается" in run.stderr
