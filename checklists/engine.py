@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from crawler.crawlstore import StoredCrawl
 
-from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
 from checklists import sveden
+from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
 from checklists.crawl_view import CrawlView, Unit, definite_failure, http_status_of, plural
 from checklists.loading import load_checklist  # noqa: F401 (re-export)
 from checklists.model import Checklist, Item

@@ -25,6 +25,7 @@ import yaml
 
 from checklists.checks import ChecklistError, compile_checklist
 from checklists.model import INDICATORS, Checklist, Item
+from checklists.sectors import CHECKLISTS as SECTOR_CHECKLISTS
 from checklists.sveden import rules_of
 
 BUILTIN_CHECKLISTS = {"social": Path(__file__).with_name("social.yaml"),
@@ -32,7 +33,7 @@ BUILTIN_CHECKLISTS = {"social": Path(__file__).with_name("social.yaml"),
 # Items shared by the sectors' checklists (channels, accessibility), defined once: a checklist's
 # `- include: [ch_phone, …]` entry puts them in its items at that place.
 COMMON_ITEMS = Path(__file__).with_name("common.yaml")
-SECTORS = ("social", "education", "culture", "health")
+SECTORS = tuple(SECTOR_CHECKLISTS)
 CONFIDENCE = ("C", "P", "U")
 _HEAD_KEYS = ("id", "version", "name", "sector")
 _TOP_KEYS = set(_HEAD_KEYS) | {"settings", "items"}
