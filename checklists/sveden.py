@@ -166,6 +166,7 @@ def judge(findings: list[Finding], view, rules: SvedenRules) -> list[Finding]:
         if isinstance(key, tuple):
             key = key[0] if on < rules.switch_date else key[1]
         judged.append((iid, key, doc.required, ()))
+    titles = {"common": "«Основные сведения»", "education": "«Образование»"}
     for iid, key, required, optional in judged:
         f = by_item.get(iid)
         # A subsection the crawl could not reach is no evidence of missing markup: no second verdict then.
@@ -174,6 +175,11 @@ def judge(findings: list[Finding], view, rules: SvedenRules) -> list[Finding]:
         f.markup = _markup(by_sub[key], required, optional)
         if iid in rules.documents:
             f.markup["subsection"] = key
+            place = rules.documents[iid].subsection
+            other = place[0] if isinstance(place, tuple) and key == place[1] else None
+            if f.markup["missing"] and other and _markup(by_sub[other], required, ())["level"] != NONE:
+                f.markup["note"] = (f"разметка есть в подразделе {titles.get(other, other)}, но с "
+                                    f"{rules.switch_date:%d.%m.%Y} сведения должны быть в {titles.get(key, key)}")
     section = by_item.get(SECTION_ITEM)
     if section is not None and section.status == PRESENT:
         why = _section_check(view, rules)

@@ -36,7 +36,7 @@ def sveden_rows(items: list[dict]) -> list[dict]:
     return [{"name": it["name"], "status_text": it["status_text"], "status": it["status"],
              "markup": it["markup"]["level"], "markup_text": it["markup"]["level_text"],
              "missing": ", ".join(it["markup"]["missing"]), "evidence": it["markup"]["evidence"],
-             "examples": [markup_example(n) for n in it["markup"]["missing"]]}
+             "examples": [markup_example(n) for n in it["markup"]["missing"]], "note": it["markup"].get("note", "")}
             for it in items if it.get("markup")]
 
 # Crawl status: did the crawl cover the site well enough for `absent` to mean "not published"?

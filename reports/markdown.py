@@ -106,7 +106,7 @@ def markdown_summary(report: dict) -> str:
     sveden = sveden_rows(items)
     if sveden:
         lines += ["", f"## {SVEDEN_TITLE}", ""]
-        lines += _table(SVEDEN_HEADER, [[r["name"], r["status_text"], r["markup_text"], r["missing"] or "—",
+        lines += _table(SVEDEN_HEADER, [[r["name"], r["status_text"], r["markup_text"], (r["missing"] + (f" ({r['note']})" if r["note"] else "")) or "—",
                                          r["evidence"] or "—"] for r in sveden])
     lines += _changes(report.get("changes"))
 

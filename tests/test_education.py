@@ -150,7 +150,10 @@ def test_bad_include_and_bad_sveden_settings_are_named_in_russian(tmp_path):
 def test_accreditation_place_follows_the_configured_switch_date(edu_audit, tmp_path):
     """school_831 keeps accreditation in «Основные сведения»: right before the switch date, wrong after it."""
     run = edu_audit("school_831")
-    assert run.item("sv_accreditation")["markup"]["subsection"] == "education"
+    acc = run.item("sv_accreditation")["markup"]
+    assert acc["subsection"] == "education" and acc["missing"] == ["accreditationDocLink"]
+    assert acc["note"] == ("разметка есть в подразделе «Основные сведения», но с 01.03.2026 сведения должны быть "
+                           "в «Образование»")
     later = tmp_path / "later.yaml"
     later.write_text("extends: education\nsettings:\n  sveden:\n    accreditation_switch_date: \"2099-01-01\"\n",
                      encoding="utf-8")

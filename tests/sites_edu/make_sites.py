@@ -74,12 +74,12 @@ def page(title: str, body: str, menu: str = "") -> str:
             f'{body}</main>{FOOTER}</body></html>\n')
 
 
-def fields(content, markup: bool, empty: set[str] = frozenset()) -> str:
+def fields(content, markup: bool, empty: set[str] = frozenset(), unmarked: set[str] = frozenset()) -> str:
     out = []
     for prop, text, href in content:
         if prop in empty:
             text, href = "отсутствует", None
-        attr = f' itemprop="{prop}"' if markup else ""
+        attr = f' itemprop="{prop}"' if markup and prop not in unmarked else ""
         if href:
             out.append(f'<p><a{attr} href="{href}">{text}</a></p>')
         else:
@@ -102,7 +102,7 @@ def docs(root: Path) -> None:
 
 
 def school(name: str, *, markup=True, slugs=None, root_path="/sveden", link_from_main=True, layout=None,
-           empty=frozenset(), addref=False) -> Path:
+           empty=frozenset(), addref=False, unmarked=frozenset(), drop=()) -> Path:
     root = HERE / name
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir()
@@ -118,11 +118,13 @@ def school(name: str, *, markup=True, slugs=None, root_path="/sveden", link_from
         acc = [c for c in subs["education"][3] if c[0] == "accreditationDocLink"]
         subs["education"] = (*subs["education"][:3], [c for c in subs["education"][3] if c not in acc])
         subs["common"] = (*subs["common"][:3], subs["common"][3] + acc)
+    for k in drop:
+        del subs[k]
     urls = {k: f"{root_path}/{(slugs or {}).get(k, v[1])}/" for k, v in subs.items()}
     menu = "<nav><ul>" + "".join(f'<li><a href="{urls[k]}">{v[0]}</a></li>' for k, v in subs.items()) + "</ul></nav>"
     for k, (title, _, _, content) in subs.items():
         body = (f"<p>Сведения подраздела «{title}» обновляются в течение 10 рабочих дней после изменений; "
-                f"ответственный — заместитель директора Кузнецова Ольга Николаевна.</p>\n" + fields(content, markup, empty))
+                f"ответственный — заместитель директора Кузнецова Ольга Николаевна.</p>\n" + fields(content, markup, empty, unmarked))
         if addref and k == "education":
             body += '\n<p><a itemprop="addRef" href="/sveden/education/programmy/">Реализуемые образовательные программы</a></p>'
             write(root, "/sveden/education/programmy/", page("Реализуемые образовательные программы",
@@ -184,10 +186,13 @@ def main() -> None:
     gw = {k: v[2] for k, v in SUBS.items()}
     expected(school("school_gosweb", slugs=gw, root_path=GW), items("complete"),
              "Госвеб: transliterated slugs under /svedeniya-ob-obrazovatelnoy-organizatsii/ with МР itemprops.")
-    expected(school("school_831", layout="831"), items(
-        "complete", sv_accreditation={"markup": "none", "missing": ["accreditationDocLink"]}),
+    expected(school("school_831", layout="831", unmarked={"uchredLaw"}, drop=("catering",)), items(
+        "complete", sv_accreditation={"markup": "none", "missing": ["accreditationDocLink"]},
+        sv_common={"markup": "partial", "missing": ["uchredLaw"]},
+        sv_catering={"status": "absent", "markup": "none", "missing": ["meals"]}),
         "Приказ № 831 layout: managers inside /sveden/employees, «Доступная среда» at /sveden/ovz; accreditation still "
-        "in «Основные сведения», so after 01.03.2026 its markup is missing from «Образование».")
+        "in «Основные сведения», so after 01.03.2026 its markup is missing from «Образование»; the founder published "
+        "without uchredLaw (partial); no «Организация питания» (absent).")
     expected(school("school_addref", addref=True, empty={"internationalDog", "prescriptionDocLink", "paidEdu"}),
              items("complete"), "«отсутствует» inside marked-up elements; «Образование» continued on an addRef page.")
     expected(school("school_hidden", link_from_main=False), items("complete", section="absent"),
