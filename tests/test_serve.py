@@ -158,10 +158,13 @@ def test_private_address_is_refused_without_allow_private(guarded_server, demo_u
     assert not list((guarded_server.out / "selfcheck").glob("*/job.json"))
 
 
-def test_only_the_social_sector_is_accepted(open_server):
+def test_a_reserved_sector_is_refused(open_server):
     client = Client(open_server.base)
-    status, _, body = client.request("/check", {"address": "kcson.ru", "sector": "education", "csrf": client.csrf()})
+    status, _, body = client.request("/check", {"address": "kcson.ru", "sector": "culture", "csrf": client.csrf()})
     assert status == 400 and "сфера пока не поддерживается" in body.decode()
+    home = client.request("/")[2].decode()
+    assert '<option value="education">Образование</option>' in home
+    assert '<option value="culture" disabled>Культура (скоро)</option>' in home
 
 
 def _collect_events(url: str, events: list, done: threading.Event) -> None:

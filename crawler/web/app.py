@@ -17,6 +17,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from checklists.sectors import CHECKLISTS as SECTOR_CHECKLISTS
+from checklists.sectors import TITLES as SECTOR_TITLES
 from crawler import __version__
 from crawler.scope import InvalidURL, is_ip_literal, is_private_ip, parse_start_url
 from crawler.web.jobs import STAGES, Jobs
@@ -25,8 +27,9 @@ from crawler.web.pack import listed, pack_file, pack_zip
 from crawler.web.security import CSRF_FIELD, Gate, csrf_ok, csrf_token, remember_csrf
 
 HERE = Path(__file__).parent
-SECTORS = (("social", "Социальное обслуживание", True), ("education", "Образование (скоро)", False),
-           ("culture", "Культура (скоро)", False), ("health", "Здравоохранение (скоро)", False))
+# (value, label, enabled): the sectors of checklists/sectors.py; a reserved one is shown but cannot be chosen.
+SECTORS = tuple((s, SECTOR_TITLES[s].capitalize() + ("" if c else " (скоро)"), c is not None)
+                for s, c in SECTOR_CHECKLISTS.items())
 # Our own pages: our scripts and styles only (the audited site's report gets pack.REPORT_CSP: no script).
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -107,8 +110,7 @@ def create_app(config: WebConfig) -> Starlette:
                                 "страницу заново и повторите.")
         address, sector = str(form.get("address", "")), str(form.get("sector", "social"))
         if sector not in {s for s, _, enabled in SECTORS if enabled}:
-            return home_page(request, 400, "эта сфера пока не поддерживается — выберите «Социальное "
-                             "обслуживание»", address)
+            return home_page(request, 400, "эта сфера пока не поддерживается — выберите одну из доступных", address)
         try:
             url, _ = parse_start_url(address)
             resolve = await guard_address(url, config.allow_private)

@@ -127,7 +127,7 @@ class Jobs:
 
     def _command(self, job: Job, resolve: str, previous: Path | None) -> list[str]:
         command = [sys.executable, "-m", "crawler.cli", "check", job.url, "--out", str(self.audit_dir(job)),
-                   *self.check_options]
+                   "--sector", job.sector, *self.check_options]
         if resolve:                      # the address the private-address guard approved, not a second lookup
             command += ["--resolve", resolve]
         if previous is not None:
