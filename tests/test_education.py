@@ -92,8 +92,8 @@ def test_mixed_sector_registry_run_uses_each_organisations_checklist(edu_sites, 
                         f"Школа № 7;{edu_sites['school_full'].base_url}/;образование\n"
                         f"Музей;http://127.0.0.1:9/;культура\n", encoding="utf-8")
     out = tmp_path / "out"
-    run = run_cli(["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser", *mode],
-                  out, timeout=600)
+    run = run_cli(["run", str(registry), "--out", str(out), "--delay", "0", "--timeout", "5", "--no-browser",
+                   "--allow-private", *mode], out, timeout=600)
     assert run.code == 0, run.stderr
     assert "строка 4 (Музей): чек-лист для сектора «culture» (культура) не поддерживается" in run.stderr
     reports = {json.loads(p.read_text(encoding="utf-8"))["site"]["start_url"]: json.loads(p.read_text(encoding="utf-8"))
