@@ -34,7 +34,7 @@ from checklists.results import ABSENT, PRESENT, Finding
 from crawler import settings as crawl_settings
 from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
-from crawler.control.model import ControlResult
+from crawler.control.model import SCREENSHOTS, ControlResult
 from crawler.control.netguard import BrowserGuard
 from crawler.control.scenario import RunContext, Scenario, ScenarioSet, load_scenarios, run_scenario, seconds_ru
 from crawler.crawlstore import StoredCrawl
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from playwright.async_api import Browser
 
 CONTROLS_FILE = "controls.json"
-SCREENSHOTS = "screenshots"
 FORMAT_VERSION = 1
 REASON_ABSENT = "канал не найден на сайте — проверять нечего"
 REASON_UNKNOWN = "наличие не установлено при обходе сайта — проверять нечего"

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from crawler.audit import CRAWL_SUBDIR, EXIT_OK, EXIT_UNREACHABLE
+from crawler.control.model import SCREENSHOTS
 from crawler.crawlstore import DOCUMENTS, JOURNAL, PAGES
 from crawler.scope import host_key
 from reports.manifest import MANIFEST_NAME
@@ -182,8 +183,10 @@ class Jobs:
         elif not (crawl / JOURNAL).is_file():
             ahead, stage = 0, "обход"
         elif not (audit / "report.json").is_file():
-            # Evaluating the checklist takes about a second after crawl.json; the browser stage follows it.
-            in_browser = job.browser and time.time() - (crawl / JOURNAL).stat().st_mtime > 2
+            # Evaluating the checklist takes about a second after crawl.json; the browser stage follows it
+            # (its first screenshot proves it has begun).
+            in_browser = job.browser and ((audit / SCREENSHOTS).is_dir()
+                                          or time.time() - (crawl / JOURNAL).stat().st_mtime > 2)
             ahead, stage = 0, "контрольные проверки" if in_browser else "проверка требований"
         else:
             ahead, stage = 0, "отчёт"
