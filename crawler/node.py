@@ -13,8 +13,8 @@ from pathlib import Path
 
 PROJECT = "nok_audit"     # the Scrapyd project name of nok-audit
 
-SERVICE = """[Unit]
-Description=Scrapyd worker node for nok-audit ({folder})
+_UNIT = """[Unit]
+Description={description}
 Wants=network-online.target
 After=network-online.target
 
@@ -22,12 +22,19 @@ After=network-online.target
 User={user}
 WorkingDirectory={folder}
 Environment=LANG=C.UTF-8 PYTHONIOENCODING=utf-8
-ExecStart={scrapyd}
+{environment}ExecStart={command}
 Restart=on-failure
 
 [Install]
 WantedBy=multi-user.target
 """
+
+
+def systemd_unit(description: str, user: str, folder: Path, command: str, environment: str = "") -> str:
+    """A systemd unit for a long-running nok-audit service (a Scrapyd node, the web page); `environment` is
+    extra `Environment=` lines."""
+    return _UNIT.format(description=description, user=user, folder=folder, command=command,
+                        environment=environment)
 
 
 def node_files(folder: Path, *, port: int = 6800, bind: str = "127.0.0.1", slots: int = 2, username: str = "",
@@ -75,7 +82,8 @@ def scrapyd_binary() -> Path:
 
 
 def service_unit(folder: Path, user: str = "nok") -> str:
-    return SERVICE.format(folder=Path(folder).resolve(), user=user, scrapyd=scrapyd_binary())
+    folder = Path(folder).resolve()
+    return systemd_unit(f"Scrapyd worker node for nok-audit ({folder})", user, folder, scrapyd_binary())
 
 
 def add_parser(sub) -> None:

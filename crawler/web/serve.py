@@ -16,26 +16,11 @@ import sys
 from pathlib import Path
 
 from crawler.audit import BadInput
+from crawler.node import systemd_unit
 
 TOKEN_ENV = "NOK_SERVE_TOKEN"
 # The audits started from the page: the check's defaults, without a progress bar on a terminal nobody sees.
 DEFAULT_CHECK_OPTIONS = "--quiet"
-
-SERVICE = """[Unit]
-Description=nok-audit web page (self-check) on {host}:{port}
-Wants=network-online.target
-After=network-online.target
-
-[Service]
-User={user}
-WorkingDirectory={folder}
-Environment=LANG=C.UTF-8 PYTHONIOENCODING=utf-8
-{token_line}ExecStart={command}
-Restart=on-failure
-
-[Install]
-WantedBy=multi-user.target
-"""
 
 
 def add_parser(sub) -> None:
@@ -101,8 +86,8 @@ def service_unit(args, options: list[str]) -> str:
     if args.allow_private:
         command.append("--allow-private")
     token_line = f"Environment={TOKEN_ENV}=ЗАМЕНИТЕ-НА-СЛУЧАЙНЫЙ-КЛЮЧ\n" if not _is_loopback(args.host) else ""
-    return SERVICE.format(host=args.host, port=args.port, user=args.user, folder=Path(args.out).resolve(),
-                          token_line=token_line, command=shlex.join(command))
+    return systemd_unit(f"nok-audit web page (self-check) on {args.host}:{args.port}", args.user,
+                        Path(args.out).resolve(), shlex.join(command), token_line)
 
 
 def serve_cmd(args) -> int:
