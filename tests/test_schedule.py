@@ -303,7 +303,7 @@ def test_scheduled_job_audits_the_registry_from_a_bare_environment(sites, tmp_pa
     reg = tmp_path / "reg.csv"
     reg.write_text(f"Наименование;Сайт\nКЦСОН;{sites['kcson_full'].base_url}/\n", encoding="utf-8")
     spec = ScheduleSpec(registry=reg, out=tmp_path / "runs", keep=1,
-                        extra=["--no-browser", "--delay", "0", "--timeout", "5"])
+                        extra=["--no-browser", "--delay", "0", "--timeout", "5", "--allow-private"])
     target = tmp_path / "cron.d"
     target.mkdir()
     (path,) = install(spec, "cron", target).files
