@@ -74,6 +74,8 @@ class PageSnapshot:
     sha256: str              # of the raw body bytes
     html_file: str           # gzip copy of the body, relative to the crawl folder
     title: str = ""
+    site_name: str = ""      # <meta property="og:site_name">: the organisation's own name for its site
+    logo_text: str = ""      # text (or image alt) of the header's logo / home link: usually the organisation's name
     headings: list[str] = field(default_factory=list)
     text: str = ""           # visible text without menus (body scope)
     main_text: str = ""      # text of the main content area (stub detection)
@@ -209,6 +211,25 @@ def _render_hint(root, links: int) -> str:
     return ""
 
 
+# The logo: an element whose class or id names it (not "logout"). A header's plain home link is no name: it
+# often reads «Главная».
+_LOGO_NAME = re.compile(r"(?<![a-z])logo(?:type)?(?![a-z])", re.I)
+_LOGO_MAX = 200     # longer: the "logo" wraps more than a name (a whole header block)
+
+
+def _logo_text(root) -> str:
+    for el in root.xpath("//*[@class or @id]"):
+        if not _LOGO_NAME.search(f'{el.get("class") or ""} {el.get("id") or ""}'):
+            continue
+        text = _clean(el.text_content())
+        if not text:
+            img = next(el.iter("img"), None)
+            text = _clean(img.get("alt") or "") if img is not None else ""
+        if text and len(text) <= _LOGO_MAX:
+            return text
+    return ""
+
+
 def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
     """Fill the content fields of `snapshot` from the page's decoded HTML."""
     try:
@@ -225,6 +246,9 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
 
     title_el = root.find(".//title")
     snapshot.title = _clean(title_el.text_content()) if title_el is not None else ""
+    snapshot.site_name = next((_clean(m.get("content") or "") for m in root.xpath('//meta[@property="og:site_name"]')
+                               if _clean(m.get("content") or "")), "")
+    snapshot.logo_text = _logo_text(root)
     snapshot.headings = [h for h in (_clean(e.text_content()) for e in root.iter("h1", "h2", "h3", "h4", "h5", "h6")) if h]
 
     links: list[Link] = []

@@ -99,8 +99,8 @@ def diff_folders(old: Path, new: Path) -> tuple[list[SiteDiff], list[str]]:
         notes = ([f"{k}: нет в новом прогоне" for k in sorted(olds.keys() - news.keys())]
                  + [f"{k}: новый в этом прогоне" for k in sorted(news.keys() - olds.keys())])
     loaded = [(name, _load(a), _load(b)) for name, (a, b) in pairs.items()]
-    return compare((rb.get("site", {}).get("title") or name, ra, rb) for name, ra, rb in loaded
-                   if ra is not None and rb is not None), notes
+    return compare((rb.get("site", {}).get("name") or rb.get("site", {}).get("title") or name, ra, rb)
+                   for name, ra, rb in loaded if ra is not None and rb is not None), notes
 
 
 def compare(pairs) -> list[SiteDiff]:

@@ -102,7 +102,7 @@ def build_view(report: dict) -> dict:
     crawl = report["crawl"]
     summary = report["summary"]
     checklist = report["checklist"]
-    site_name = site["title"] or readable_url(site["final_url"] or site["start_url"])
+    site_name = site.get("name") or site["title"] or readable_url(site["final_url"] or site["start_url"])
     final = site["final_url"] if site["final_url"] and site["final_url"] != site["start_url"] else ""
     return {
         "page_title": f"Аудит сайта для НОК — {site_name}",

@@ -62,7 +62,7 @@ def markdown_summary(report: dict) -> str:
     summary = report.get("summary") or {}
     items = report.get("items") or []
     tool = report.get("tool") or {}
-    title = site.get("title") or site.get("start_url") or "сайт"
+    title = site.get("name") or site.get("title") or site.get("start_url") or "сайт"
     lines = [f"# Проверка сайта: {_cell(title)}", ""]
     lines.append(f"- Адрес: {site.get('start_url', '—')}")
     if site.get("final_url") and site.get("final_url") != site.get("start_url"):

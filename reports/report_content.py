@@ -20,6 +20,7 @@ from crawler.journal import PROBLEM_KINDS, CrawlJournal, Problem
 from reports import labels
 from reports.diff import diff_reports
 from reports.russian_format import format_decimal
+from reports.site_name import site_name
 
 SCHEMA_VERSION = "1.0"
 TOOL_NAME = "nok-audit"
@@ -73,6 +74,7 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
             "final_url": journal.final_url,
             "hosts": list(journal.site_hosts),
             "title": titles.get(journal.final_url) or titles.get(journal.start_url) or "",
+            "name": site_name(crawl.pages, journal.final_url or journal.start_url),
         },
         "checklist": {
             "id": checklist.id,
@@ -122,7 +124,7 @@ def changes_entry(previous: dict | None, report: dict) -> dict | None:
     regressions first; None without a previous report."""
     if previous is None:
         return None
-    d = diff_reports(report["site"]["title"], previous, report)
+    d = diff_reports(report["site"]["name"] or report["site"]["title"], previous, report)
     tool = previous.get("tool") if isinstance(previous.get("tool"), dict) else {}
     checklist = previous.get("checklist") if isinstance(previous.get("checklist"), dict) else {}
     return {

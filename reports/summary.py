@@ -160,7 +160,7 @@ def _organisation(entry: dict, out_dir: Path) -> dict:
     sector = checklist.get("sector") if isinstance(checklist, dict) else None
     return {
         "sector": sector if sector in SECTOR_TITLES else DEFAULT_SECTOR,
-        "name": entry.get("name") or site.get("title") or readable_url(url),   # registry name first
+        "name": entry.get("name") or site.get("name") or site.get("title") or readable_url(url),   # registry name first
         "start_url": site["start_url"],
         "url": url,
         "folder": str(folder),

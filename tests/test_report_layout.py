@@ -1,0 +1,109 @@
+"""Reports as a person sees them in real Chromium, from a phone (360 px) to a wide screen (1920 px).
+
+Two loopback sites (tests/sites_names, 127.0.0.171-172) with long organisation names: one names itself in
+og:site_name, the other only in its page titles («Главная | ГБУ СО «…»», «Контакты | …»). Both are audited
+through the CLI, summarised by `nok-audit report`; the report and the summary are opened at each width.
+Screenshots of what was checked go to docs/img/ (referenced from README.md).
+"""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from conftest import FAST, open_in_chromium, run_cli
+from sitesrv import start_site
+
+SITES = Path(__file__).parent / "sites_names"
+IMG = Path(__file__).parent.parent / "docs" / "img"
+IPS = {"og": "127.0.0.171", "titles": "127.0.0.172"}
+OG_NAME = "Демонстрационный центр социального обслуживания «Добродеятельность»"
+TITLE_NAME = "ГБУ СО «Комплексный центр социального обслуживания населения Верхнесалдинского района»"
+WIDTHS = (360, 1200, 1920)
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory):
+    servers = {name: start_site(SITES / name, ip) for name, ip in IPS.items()}
+    try:
+        runs = {}
+        for name, server in servers.items():
+            out = tmp_path_factory.mktemp(name)
+            runs[name] = run_cli(["check", server.base_url + "/", "--out", str(out), *FAST], out)
+            assert runs[name].code == 0, runs[name].stderr
+        summary = tmp_path_factory.mktemp("summary")
+        made = run_cli(["report", *(str(r.out) for r in runs.values()), "--out", str(summary)], summary)
+        assert made.code == 0, made.stderr
+        return {"runs": runs, "summary": summary / "summary.html"}
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def test_name_comes_from_og_site_name_else_the_title_part_all_pages_share(audited):
+    runs = audited["runs"]
+    assert runs["og"].report["site"]["name"] == OG_NAME
+    assert runs["titles"].report["site"]["name"] == TITLE_NAME
+    assert runs["titles"].report["site"]["title"].startswith("Главная | ")     # the raw title keeps its prefix
+    html = (runs["titles"].out / "report.html").read_text(encoding="utf-8")
+    assert f"<h1>{TITLE_NAME.replace('«', '&laquo;')}" in html or f"<h1>{TITLE_NAME}</h1>" in html
+    summary = audited["summary"].read_text(encoding="utf-8")
+    assert OG_NAME in summary and TITLE_NAME in summary and "Главная |" not in summary
+
+
+# Per name element: its computed wrapping and, for each rendered line, whether it starts inside a word
+# (the character before the line's first character is a letter: «Демонстра / ционного»).
+_LAYOUT_JS = """(sel) => {
+  const names = [...document.querySelectorAll(sel)].map(el => {
+    const cs = getComputedStyle(el);
+    const text = el.textContent, node = [...el.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
+    const broken = [];
+    if (node) {
+      let lastTop = null;
+      for (let i = 0; i < node.textContent.length; i++) {
+        const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+        const rect = r.getClientRects()[0];
+        if (!rect || !rect.width) continue;
+        if (lastTop !== null && rect.top > lastTop + 2 && /\\p{L}/u.test(node.textContent[i - 1] || ''))
+          broken.push(node.textContent.slice(Math.max(0, i - 10), i) + ' / ' + node.textContent.slice(i, i + 10));
+        lastTop = rect.top;
+      }
+    }
+    return {text, wordBreak: cs.wordBreak, overflowWrap: cs.overflowWrap, broken};
+  });
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, names};
+}"""
+
+
+async def _look(path: Path, selector: str, shot_prefix: str) -> dict:
+    got = {}
+
+    async def at_widths(page):
+        for width in WIDTHS:
+            await page.set_viewport_size({"width": width, "height": 900})
+            got[width] = await page.evaluate(_LAYOUT_JS, selector)
+            await page.screenshot(path=str(IMG / f"{shot_prefix}-{width}.png"))
+    errors, dialogs, _ = await open_in_chromium(path, at_widths)
+    assert not errors and not dialogs, (errors, dialogs)
+    return got
+
+
+def _assert_reads_well(got: dict, names: set[str]):
+    for width, layout in got.items():
+        assert layout["scrollWidth"] <= layout["innerWidth"], (width, layout["scrollWidth"])
+        seen = {n["text"].strip() for n in layout["names"]}
+        assert names <= seen, (width, seen)
+        for n in layout["names"]:
+            assert n["wordBreak"] != "break-all" and n["overflowWrap"] != "anywhere", (width, n)
+            assert not n["broken"], (width, n["text"], n["broken"])
+
+
+def test_summary_reads_well_from_phone_to_wide_screen(audited):
+    got = asyncio.run(_look(audited["summary"], ".org-name", "summary"))
+    _assert_reads_well(got, {OG_NAME, TITLE_NAME})
+
+
+def test_report_reads_well_from_phone_to_wide_screen(audited):
+    got = asyncio.run(_look(audited["runs"]["titles"].out / "report.html", "h1", "report"))
+    _assert_reads_well(got, {TITLE_NAME})
