@@ -213,7 +213,7 @@ def _render_hint(root, links: int) -> str:
 
 # The logo: an element whose class or id names it (not "logout"). A header's plain home link is no name: it
 # often reads «Главная».
-_LOGO_NAME = re.compile(r"(?<![a-z])logo(?:type)?(?![a-z])", re.I)
+_LOGO_NAME = re.compile(r"(?:(?<![A-Za-z])[lL]ogo|Logo|LOGO)(?:type)?(?![a-z])")   # logo, site-logo, siteLogo
 _LOGO_MAX = 200     # longer: the "logo" wraps more than a name (a whole header block)
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FAST, open_in_chromium, run_cli
+from crawler.snapshot import PageSnapshot, extract
+from reports.site_name import site_name
 from sitesrv import start_site
 
 SITES = Path(__file__).parent / "sites_names"
@@ -52,6 +54,29 @@ def test_name_comes_from_og_site_name_else_the_title_part_all_pages_share(audite
     assert OG_NAME in summary and TITLE_NAME in summary and "Главная |" not in summary
 
 
+def _page(path: str, html: str, status: int = 200) -> PageSnapshot:
+    url = "http://127.0.0.171" + path
+    snap = PageSnapshot(url=url, requested_url=url, status=status, depth=1, referer=None, link_text="",
+                        fetched_at="2026-12-01T10:00:00", content_type="text/html", encoding="utf-8",
+                        encoding_note="", sha256="0" * 64, html_file="html/none.html.gz")
+    return extract(snap, html)
+
+
+def test_name_from_logo_text_or_alt_never_from_a_logout_link_or_a_home_link():
+    logo_alt = ('<html><head><title>Главная — Центр</title></head><body><header><a class="logout-link">Выйти</a>'
+                '<a href="/">Главная</a><div class="header__logo"><img alt="ГБУ «Центр «Надежда»"></div></header>'
+                '</body></html>')
+    logo_text = '<html><body><a id="siteLogo" href="/"> ГБУ «Центр «Надежда»</a></body></html>'
+    assert _page("/", logo_alt).logo_text == "ГБУ «Центр «Надежда»"
+    assert _page("/", logo_text).logo_text == "ГБУ «Центр «Надежда»"
+    home_link_only = '<html><head><title>Главная · ГБУ «Центр»</title></head><body><header><a href="/">Главная</a></header>'
+    pages = [_page("/", home_link_only + "</body></html>")]
+    assert pages[0].logo_text == ""
+    assert site_name(pages, pages[0].url) == "ГБУ «Центр»"    # one page: the longer part, not «Главная»
+    error = _page("/x", "<html><head><title>404 — Страница не найдена</title></head></html>", status=404)
+    assert site_name([*pages, error], pages[0].url) == "ГБУ «Центр»"     # error pages do not count
+
+
 # Per name element: its computed wrapping and, for each rendered line, whether it starts inside a word
 # (the character before the line's first character is a letter: «Демонстра / ционного»).
 _LAYOUT_JS = """(sel) => {
@@ -72,7 +97,8 @@ _LAYOUT_JS = """(sel) => {
     }
     return {text, wordBreak: cs.wordBreak, overflowWrap: cs.overflowWrap, broken};
   });
-  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, names};
+  const boxes = [...document.querySelectorAll('.table-scroll table')].map(t => [t.scrollWidth, t.parentElement.clientWidth]);
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, names, boxes};
 }"""
 
 
@@ -102,6 +128,9 @@ def _assert_reads_well(got: dict, names: set[str]):
 def test_summary_reads_well_from_phone_to_wide_screen(audited):
     got = asyncio.run(_look(audited["summary"], ".org-name", "summary"))
     _assert_reads_well(got, {OG_NAME, TITLE_NAME})
+    assert got[360]["boxes"][0][0] > got[360]["boxes"][0][1]        # on a phone the ranking scrolls in its box
+    for width in (1200, 1920):                                     # from 1200 px every column is in view
+        assert all(inner <= box for inner, box in got[width]["boxes"]), (width, got[width]["boxes"])
 
 
 def test_report_reads_well_from_phone_to_wide_screen(audited):
