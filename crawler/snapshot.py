@@ -75,7 +75,7 @@ class PageSnapshot:
     html_file: str           # gzip copy of the body, relative to the crawl folder
     title: str = ""
     site_name: str = ""      # <meta property="og:site_name">: the organisation's own name for its site
-    logo_text: str = ""      # text (or image alt) of the header's logo / home link: usually the organisation's name
+    header_name: str = ""    # the name the site's header / text logo shows (see _header_name)
     headings: list[str] = field(default_factory=list)
     text: str = ""           # visible text without menus (body scope)
     main_text: str = ""      # text of the main content area (stub detection)
@@ -211,21 +211,28 @@ def _render_hint(root, links: int) -> str:
     return ""
 
 
-# The logo: an element whose class or id names it (not "logout"). A header's plain home link is no name: it
-# often reads «Главная».
-_LOGO_NAME = re.compile(r"(?:(?<![A-Za-z])[lL]ogo|Logo|LOGO)(?:type)?(?![a-z])")   # logo, site-logo, siteLogo
-_LOGO_MAX = 200     # longer: the "logo" wraps more than a name (a whole header block)
+# The name in the site's header: an element whose class or id says it holds the name (site-name, header__name,
+# logoText), else a logo holding nothing but text. Not an image's alt («Логотип»), not a logo block that also
+# holds a phone or a menu, not a header's plain home link (it often reads «Главная»).
+_NAME_CLASS = re.compile(r"(?:site|org|organi[sz]ation|company|brand|logo)[-_]*(?:name|title|text)(?![a-z])"
+                         r"|header[-_]*name(?![a-z])", re.I)
+# logo, site-logo, siteLogo; not logout
+_LOGO_CLASS = re.compile(r"(?:(?<![A-Za-z])[lL]ogo|Logo|LOGO)(?:type)?(?![a-z])")
+_NAME_MAX = 200     # longer: the element holds more than a name
+_INLINE_TEXT = {"span", "b", "strong", "em", "i", "br"}
 
 
-def _logo_text(root) -> str:
+def _header_name(root) -> str:
+    named, logos = [], []
     for el in root.xpath("//*[@class or @id]"):
-        if not _LOGO_NAME.search(f'{el.get("class") or ""} {el.get("id") or ""}'):
-            continue
+        key = f'{el.get("class") or ""} {el.get("id") or ""}'
+        if _NAME_CLASS.search(key):
+            named.append(el)
+        elif _LOGO_CLASS.search(key) and all(c.tag in _INLINE_TEXT for c in el.iterdescendants()):
+            logos.append(el)
+    for el in named + logos:
         text = _clean(el.text_content())
-        if not text:
-            img = next(el.iter("img"), None)
-            text = _clean(img.get("alt") or "") if img is not None else ""
-        if text and len(text) <= _LOGO_MAX:
+        if text and len(text) <= _NAME_MAX:
             return text
     return ""
 
@@ -248,7 +255,7 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
     snapshot.title = _clean(title_el.text_content()) if title_el is not None else ""
     snapshot.site_name = next((_clean(m.get("content") or "") for m in root.xpath('//meta[@property="og:site_name"]')
                                if _clean(m.get("content") or "")), "")
-    snapshot.logo_text = _logo_text(root)
+    snapshot.header_name = _header_name(root)
     snapshot.headings = [h for h in (_clean(e.text_content()) for e in root.iter("h1", "h2", "h3", "h4", "h5", "h6")) if h]
 
     links: list[Link] = []

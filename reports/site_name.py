@@ -1,7 +1,7 @@
 """The organisation's name as its own site gives it, for a report's heading and the batch summary.
 
 The registry row's name wins where there is one (the summary applies it); this is the fallback from the
-crawl snapshot: og:site_name, else the header's logo text, else the part most page titles share
+crawl snapshot: og:site_name, else the name in its header (a text logo), else the part most page titles share
 («Главная — ГБУ СО «…»», «Контакты — ГБУ СО «…»» → «ГБУ СО «…»»), never a page's own part such as «Главная».
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ _TITLE_SEPARATORS = re.compile(r"\s+[—–-]+\s+|\s*\|\s*|\s+::\s+|\s+·\s+")
 
 
 def site_name(pages: Iterable, home_url: str = "") -> str:
-    """`pages`: PageSnapshot-like objects (url, status, title, site_name, logo_text). '' when none says."""
+    """`pages`: PageSnapshot-like objects (url, status, title, site_name, header_name). '' when none says."""
     pages = [p for p in pages if p.status < 400]
     home_first = sorted(pages, key=lambda p: p.url != home_url)     # a tie goes to the home page's value
-    for field in ("site_name", "logo_text"):
+    for field in ("site_name", "header_name"):
         found = _most_common(getattr(p, field, "") for p in home_first)
         if found:
             return found

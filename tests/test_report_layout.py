@@ -62,16 +62,20 @@ def _page(path: str, html: str, status: int = 200) -> PageSnapshot:
     return extract(snap, html)
 
 
-def test_name_from_logo_text_or_alt_never_from_a_logout_link_or_a_home_link():
-    logo_alt = ('<html><head><title>Главная — Центр</title></head><body><header><a class="logout-link">Выйти</a>'
-                '<a href="/">Главная</a><div class="header__logo"><img alt="ГБУ «Центр «Надежда»"></div></header>'
-                '</body></html>')
-    logo_text = '<html><body><a id="siteLogo" href="/"> ГБУ «Центр «Надежда»</a></body></html>'
-    assert _page("/", logo_alt).logo_text == "ГБУ «Центр «Надежда»"
-    assert _page("/", logo_text).logo_text == "ГБУ «Центр «Надежда»"
+def test_name_from_the_header_name_or_a_text_logo_never_an_alt_a_banner_or_a_home_link():
+    bitrix = ('<html><body><header><a class="logout-link">Выйти</a><a href="/">Главная</a><div class="header__logo">'
+              '<a href="/"><img src="/logo.svg" alt="Логотип КЦСОН"></a><div class="header__name">ГБУ «Центр «Надежда»</div>'
+              '<div class="header__phone">Приёмная: <a href="tel:+78170020010">8 (81700) 2-00-10</a></div></div></header>'
+              '<div class="bf-2__logo-wrap"><img class="bf-2__logo" alt="Госуслуги"></div></body></html>')
+    text_logo = '<html><body><a id="siteLogo" href="/"> ГБУ <b>«Центр «Надежда»</b></a></body></html>'
+    image_logo_only = ('<html><body><header><a class="logo" href="/"><img alt="Логотип"></a><a class="logout">Выйти</a>'
+                       '</header><img class="bf-2__logo" alt="Госуслуги"></body></html>')
+    assert _page("/", bitrix).header_name == "ГБУ «Центр «Надежда»"
+    assert _page("/", text_logo).header_name == "ГБУ «Центр «Надежда»"
+    assert _page("/", image_logo_only).header_name == ""
     home_link_only = '<html><head><title>Главная · ГБУ «Центр»</title></head><body><header><a href="/">Главная</a></header>'
     pages = [_page("/", home_link_only + "</body></html>")]
-    assert pages[0].logo_text == ""
+    assert pages[0].header_name == ""
     assert site_name(pages, pages[0].url) == "ГБУ «Центр»"    # one page: the longer part, not «Главная»
     error = _page("/x", "<html><head><title>404 — Страница не найдена</title></head></html>", status=404)
     assert site_name([*pages, error], pages[0].url) == "ГБУ «Центр»"     # error pages do not count

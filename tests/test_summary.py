@@ -43,7 +43,7 @@ def batch(audit, dead_site_url, tmp_path_factory):
     runs["dead"] = dead
     planted = tmp_path_factory.mktemp("planted")
     report = runs["kcson_1251"].report
-    report["site"].update(title=PLANTED_TITLE, start_url=PLANTED_URL, final_url=PLANTED_URL)
+    report["site"].update(title=PLANTED_TITLE, name=PLANTED_TITLE, start_url=PLANTED_URL, final_url=PLANTED_URL)
     (planted / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     runs["planted"] = Planted(planted)
     broken = tmp_path_factory.mktemp("broken")
@@ -56,7 +56,8 @@ def batch(audit, dead_site_url, tmp_path_factory):
 
 
 def _names(run) -> str:
-    return run.report["site"]["title"]
+    """The name the summary shows without a registry: the site's own (report.json site.name), else its title."""
+    return run.report["site"].get("name") or run.report["site"]["title"]
 
 
 def test_report_command_writes_three_files_and_skips_bad_folders(batch):
@@ -183,7 +184,7 @@ def test_xlsx_has_headers_a_row_per_organisation_and_values(batch):
     for row in rows[1:]:
         run = expected[row[1]]
         rep = run.report
-        assert row[0] == rep["site"]["title"] or rep["crawl"]["status"] == "unreachable"
+        assert row[0] == _names(run) or rep["crawl"]["status"] == "unreachable"
         assert row[3] == rep["summary"]["site_share_1_1"]["found"]
         assert row[4] == rep["summary"]["site_share_1_1"]["norm"]
         by_id = {it["id"]: it for it in rep["items"]}
@@ -242,7 +243,7 @@ def test_no_site_content_inside_the_script(batch):
     html = (batch["out"] / "summary.html").read_text(encoding="utf-8")
     script = html.split("<script>", 1)[1].split("</script>", 1)[0]
     for run in batch["runs"].values():
-        title = run.report["site"]["title"]
+        title = _names(run)
         if title:
             assert title not in script
     assert "xss" not in script
