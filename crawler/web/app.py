@@ -224,4 +224,5 @@ def _summary(audit: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return {"counts": report["summary"], "fix_first": report.get("fix_first", [])[:5],
-            "fix_total": len(report.get("fix_first", [])), "title": report["site"].get("title", "")}
+            "fix_total": len(report.get("fix_first", [])),
+            "title": report["site"].get("name") or report["site"].get("title", "")}
