@@ -3,11 +3,14 @@
 Two loopback sites (tests/sites_names, 127.0.0.171-172) with long organisation names: one names itself in
 og:site_name, the other only in its page titles («Главная | ГБУ СО «…»», «Контакты | …»). Both are audited
 through the CLI, summarised by `nok-audit report`; the report and the summary are opened at each width.
-Screenshots of what was checked go to docs/img/ (referenced from README.md).
+Screenshots of what was checked go to docs/img/ (referenced from README.md) with NOK_SCREENSHOTS=1, as the
+serve tests do; otherwise to a temporary folder, so a test run never rewrites tracked files.
 """
 from __future__ import annotations
 
 import asyncio
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,8 @@ from reports.site_name import site_name
 from sitesrv import start_site
 
 SITES = Path(__file__).parent / "sites_names"
-IMG = Path(__file__).parent.parent / "docs" / "img"
+IMG = (Path(__file__).parent.parent / "docs" / "img" if os.environ.get("NOK_SCREENSHOTS")
+       else Path(tempfile.mkdtemp(prefix="nok-layout-")))
 IPS = {"og": "127.0.0.171", "titles": "127.0.0.172"}
 OG_NAME = "Демонстрационный центр социального обслуживания «Добродеятельность»"
 TITLE_NAME = "ГБУ СО «Комплексный центр социального обслуживания населения Верхнесалдинского района»"
