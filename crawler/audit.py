@@ -252,7 +252,7 @@ def write_extras(report: dict, out_dir: Path, html_path: Path, print_pdf=None) -
     PDF) and, last, manifest.json. A PDF failure is a warning, never a failed audit."""
     from reports.manifest import write_manifest
     from reports.markdown import write_markdown
-    from reports.pdf import PDF_NAME
+    from crawler.control.pdf import PDF_NAME
 
     write_markdown(report, out_dir)
     pdf_path = Path(out_dir) / PDF_NAME
@@ -266,7 +266,7 @@ def write_extras(report: dict, out_dir: Path, html_path: Path, print_pdf=None) -
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             print(f"Предупреждение: PDF-версия отчёта не создана ({first}); отчёт report.html готов.",
                   file=sys.stderr)
-    write_manifest(out_dir)
+    write_manifest(out_dir, __version__)
 
 
 class BrowserSession:
@@ -292,7 +292,7 @@ class BrowserSession:
 
     def print_pdf(self, html_path: Path, pdf_path: Path) -> None:
         from crawler.control.browser import BrowserUnavailable
-        from reports.pdf import render_pdf
+        from crawler.control.pdf import render_pdf
 
         if self.browser is None:
             raise BrowserUnavailable(self.error)

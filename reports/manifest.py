@@ -1,6 +1,6 @@
 """The evidence pack: manifest.json lists every artefact of an audit folder with its SHA-256.
 
-    path = write_manifest(out_dir)      # last, after every report is written
+    path = write_manifest(out_dir, tool_version)      # last, after every report is written
     problems = verify(out_dir)          # [] = the folder matches its manifest
 
 manifest.json holds, per file: the path relative to the audit folder, the size, the SHA-256 and the time
@@ -17,7 +17,6 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from crawler import __version__
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -108,7 +107,7 @@ def _start_url(out_dir: Path) -> tuple[str, str]:
     return "", ""
 
 
-def build_manifest(out_dir: Path) -> dict:
+def build_manifest(out_dir: Path, tool_version: str) -> dict:
     out_dir = Path(out_dir)
     fetched = _fetched_at(out_dir)
     start_url, final_url = _start_url(out_dir)
@@ -120,17 +119,17 @@ def build_manifest(out_dir: Path) -> dict:
                       "captured_at": fetched.get(rel) or _utc_iso(stat.st_mtime),
                       "captured_at_source": "fetched_at" if rel in fetched else "mtime"})
     return {"manifest_version": MANIFEST_VERSION,
-            "tool": {"name": "nok-audit", "version": __version__},
+            "tool": {"name": "nok-audit", "version": tool_version},
             "start_url": start_url, "final_url": final_url,
             "written_at": _utc_iso(),
             "hash": "sha256",
             "files": files}
 
 
-def write_manifest(out_dir: Path) -> Path:
+def write_manifest(out_dir: Path, tool_version: str) -> Path:
     """Write out_dir/manifest.json atomically; call it last, after every report is written."""
     out_dir = Path(out_dir)
-    text = json.dumps(build_manifest(out_dir), ensure_ascii=False, indent=1) + "\n"
+    text = json.dumps(build_manifest(out_dir, tool_version), ensure_ascii=False, indent=1) + "\n"
     return write_atomically(out_dir / MANIFEST_NAME, text.encode("utf-8"))
 
 

@@ -12,7 +12,7 @@ from conftest import BROWSER, FAST, run_cli
 from crawler.audit import write_extras
 from reports.manifest import MANIFEST_NAME, verify, write_manifest
 from reports.markdown import markdown_summary
-from reports.pdf import write_pdf
+from crawler.control.pdf import write_pdf
 
 
 def _sha(path) -> str:
@@ -157,6 +157,7 @@ def test_browser_run_lists_screenshots_and_renders_a_cyrillic_pdf(browsed):
 
 def test_write_manifest_is_atomic_and_last(tmp_path):
     (tmp_path / "report.json").write_text("{}", encoding="utf-8")
-    path = write_manifest(tmp_path)
+    path = write_manifest(tmp_path, "9.9.9")
     assert path.name == MANIFEST_NAME and not list(tmp_path.glob(".*.tmp"))
     assert [f["path"] for f in _manifest(tmp_path)["files"]] == ["report.json"]
+    assert _manifest(tmp_path)["tool"] == {"name": "nok-audit", "version": "9.9.9"}

@@ -10,6 +10,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from crawler.control.browser import chromium as launch
+from crawler.control.browser import site_context
+from reports.manifest import write_atomically
+
 PDF_NAME = "report.pdf"
 PDF_TIMEOUT_MS = 60_000
 
@@ -20,9 +24,6 @@ class PdfError(RuntimeError):
 
 async def render_pdf(browser, html_path: Path, pdf_path: Path) -> Path:
     """Print `html_path` to `pdf_path` (atomically) with an already launched Playwright browser."""
-    from crawler.control.browser import site_context
-    from reports.manifest import write_atomically
-
     html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
 
     async def _local_only(route):
@@ -45,8 +46,6 @@ async def render_pdf(browser, html_path: Path, pdf_path: Path) -> Path:
 
 
 async def write_pdf_async(html_path: Path, pdf_path: Path, chromium: str | None = None) -> Path:
-    from crawler.control.browser import chromium as launch
-
     async with launch(chromium) as browser:
         return await render_pdf(browser, html_path, pdf_path)
 
