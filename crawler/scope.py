@@ -1,6 +1,7 @@
 """Which URLs belong to the audited organisation's site, and which typed start URLs are one at all."""
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import socket
@@ -230,22 +231,13 @@ class AddressGuard:
         return self.pins.get(host, host), port
 
     async def refusal(self, url: str) -> str | None:
-        """literal_refusal, or for a host name the addresses it resolves to (a failed look-up is not refused:
-        the request then fails on its own, as the crawl's does)."""
-        if self.trusted(url):
-            return None
-        target = self._addresses(url)
-        if target is None:
-            return self.literal_refusal(url)
-        import asyncio
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(*target, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return None
-        return self.refusal_for(url, [i[4][0] for i in infos])
+        """refusal_blocking() without blocking the event loop (the look-up runs in a thread, as
+        loop.getaddrinfo does)."""
+        return await asyncio.to_thread(self.refusal_blocking, url)
 
     def refusal_blocking(self, url: str) -> str | None:
-        """refusal() for synchronous code (the registry)."""
+        """literal_refusal, or for a host name the addresses it resolves to (a failed look-up is not refused:
+        the request then fails on its own, as the crawl's does)."""
         if self.trusted(url):
             return None
         target = self._addresses(url)
