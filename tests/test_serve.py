@@ -290,10 +290,12 @@ async def _registry_run_in_chromium(server: Server, registry: Path) -> dict:
             # The run page refreshes itself until the run is finished.
             await page.wait_for_selector("#run-state[data-status=finished]", timeout=120_000)
             reports = await page.locator("a.report-link").count()
-            await page.click("#summary-link")
+            async with page.expect_navigation():          # a click does not wait for the page it opens
+                await page.click("#summary-link")
             summary_title = await page.title()
             await page.goto(run_url)
-            await page.locator("a.report-link").first.click()
+            async with page.expect_navigation():
+                await page.locator("a.report-link").first.click()
             items = await page.locator(".item-name").count()
             await page.goto(server.base + "/runs")
             listed_runs = await page.locator("table.runs tbody tr").count()
