@@ -104,6 +104,8 @@ def build_view(report: dict) -> dict:
     checklist = report["checklist"]
     site_name = site.get("name") or site["title"] or readable_url(site["final_url"] or site["start_url"])
     final = site["final_url"] if site["final_url"] and site["final_url"] != site["start_url"] else ""
+    sveden = [{**row, "css": STATUS_CSS[row["status"]], "link": link(row["evidence"] or None)}
+              for row in labels.sveden_rows(report["items"])]
     return {
         "page_title": f"Аудит сайта для НОК — {site_name}",
         "site": {
@@ -126,9 +128,8 @@ def build_view(report: dict) -> dict:
         "share": _share(summary["site_share_1_1"]),
         "dist": _dist(summary.get("dist_preview_1_2"), summary),
         "indicator_rows": _indicator_rows(summary["by_indicator"]),
-        "groups": _groups(report["items"]),
-        "sveden": [{**row, "css": STATUS_CSS[row["status"]], "link": link(row["evidence"] or None)}
-                   for row in labels.sveden_rows(report["items"])],
+        **_ordered_groups(report["items"], sveden),
+        "sveden": sveden,
         "sveden_title": labels.SVEDEN_TITLE, "sveden_header": labels.SVEDEN_HEADER,
         "crawl_facts": _crawl_facts(crawl),
         "robots": _robots(report["robots"], report["items"]),
@@ -190,13 +191,17 @@ def _scores(scores: dict | None) -> dict | None:
 def _fix_first(fixes: list[dict] | None, unreachable: bool) -> dict | None:
     if fixes is None:
         return None
+    markup = any("markup" in f for f in fixes)
     return {
         "title": labels.FIX_FIRST_TITLE,
-        "intro": labels.FIX_FIRST_INTRO,
+        "intro": labels.FIX_FIRST_INTRO + (" " + labels.FIX_FIRST_MARKUP if markup else ""),
         "none": labels.FIX_FIRST_UNREACHABLE if unreachable else labels.FIX_FIRST_NONE,
         "rows": [{"anchor": "item-" + f["item_id"], "name": f["name"], "problem": f["problem"],
-                  "gain": "+" + format_decimal(f["gain_total"], 2) + " к итоговой оценке", "gain_text": f["gain_text"], "fix": f["fix"],
-                  "indicator": f["indicator"]} for f in fixes],
+                  "gain": (labels.FIX_FIRST_MARKUP_GAIN if "markup" in f
+                           else "+" + format_decimal(f["gain_total"], 2) + " к итоговой оценке"),
+                  "gain_text": f["gain_text"], "fix": f["fix"], "indicator": f["indicator"],
+                  "examples": [labels.markup_example(n) for n in f["markup"]["missing"]] if "markup" in f else []}
+                 for f in fixes],
     }
 
 
@@ -300,6 +305,15 @@ def _indicator_rows(by_indicator: dict) -> list[dict]:
 
 def _anchor(indicator: str) -> str:
     return "ind-" + indicator.replace(".", "-")
+
+
+def _ordered_groups(items: list[dict], sveden: list[dict]) -> dict:
+    """The item groups: in an education report the channels (1.2) and the version for the visually impaired
+    (3.2) come right after the subsection table (`lead_groups`), before the fixes and scores; the rest after."""
+    groups = _groups(items)
+    lead = {_anchor("1.2"), _anchor("3.2")} if sveden else set()
+    return {"lead_groups": [g for g in groups if g["anchor"] in lead],
+            "groups": [g for g in groups if g["anchor"] not in lead]}
 
 
 def _groups(items: list[dict]) -> list[dict]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
-from reports.labels import SVEDEN_HEADER, SVEDEN_TITLE, sveden_rows
+from reports.labels import FIX_FIRST_TITLE, SVEDEN_HEADER, SVEDEN_TITLE, markup_example, sveden_rows
 from reports.russian_format import format_time
 
 MD_NAME = "report.md"
@@ -53,6 +53,45 @@ def _changes(changes) -> list[str]:
         if rows:
             lines += ["", f"### {title} ({len(rows)})", ""]
             lines += [f"- {mark} {_cell(r)}" for r in rows]
+    return lines
+
+
+def _channels(report: dict, items: list[dict], summary: dict) -> list[str]:
+    """«Каналы обратной связи и версия для слабовидящих»: found, working, the control notes."""
+    lines: list[str] = []
+    channels = [it for it in items if it.get("indicator") == "1.2"]
+    alt = [it for it in items if it.get("id") == "acc_alt_version"]
+    if channels or alt:
+        lines += ["", "## Каналы обратной связи и версия для слабовидящих", ""]
+        controls = report.get("controls", "absent")
+        if controls is None:
+            lines += ["Контрольные проверки в браузере не выполнялись.", ""]
+        elif "channels_working" in summary:
+            lines += [f"Работают {summary.get('channels_working')} из {summary.get('channels_present')} "
+                      "найденных каналов.", ""]
+        lines += _table(["Канал", "На сайте", "Работает", "Результат проверки"],
+                        [[it.get("name", it.get("id", "")), it.get("status_text", it.get("status", "")),
+                          WORKS_MARK.get(it.get("works"), "—") if "works" in it else "—",
+                          it.get("works_text", "")] for it in channels + alt])
+        preview = summary.get("dist_preview_1_2")
+        if isinstance(preview, dict) and preview.get("text"):
+            label = str(preview.get("label") or "показатель 1.2")
+            lines += ["", f"{label[:1].upper()}{label[1:]}: {_cell(preview['text'])}"]
+        if isinstance(controls, dict):
+            lines += [""] + [f"- {_cell(note)}" for note in controls.get("notes") or []]
+    return lines
+
+
+def _fix_first(fixes) -> list[str]:
+    """«Что исправить в первую очередь» (report.json `fix_first`): by points, then markup (no points)."""
+    if not fixes:
+        return []
+    lines = ["", f"## {FIX_FIRST_TITLE}", ""]
+    for n, f in enumerate(fixes, 1):
+        lines.append(f"{n}. {_cell(f.get('name'))} — {_cell(f.get('problem'))}; {_cell(f.get('gain_text'))}")
+        if isinstance(f.get("markup"), dict):
+            lines.append(f"   Что сделать: {_cell(f.get('fix'))} Пример: "
+                         + "; ".join(f"`{markup_example(name)}`" for name in f["markup"].get("missing") or []))
     return lines
 
 
@@ -108,6 +147,11 @@ def markdown_summary(report: dict) -> str:
         lines += ["", f"## {SVEDEN_TITLE}", ""]
         lines += _table(SVEDEN_HEADER, [[r["name"], r["status_text"], r["markup_text"], (r["missing"] + (f" ({r['note']})" if r["note"] else "")) or "—",
                                          r["evidence"] or "—"] for r in sveden])
+    # An education report: the subsection table, then channels and the version for the visually impaired,
+    # then what to fix (the HTML report's order).
+    if sveden:
+        lines += _channels(report, items, summary)
+    lines += _fix_first(report.get("fix_first"))
     lines += _changes(report.get("changes"))
 
     absent = [it for it in items if it.get("status") == "absent"]
@@ -130,26 +174,8 @@ def markdown_summary(report: dict) -> str:
                   + "; ".join(f"«{c['link_text']}» {c['url']}" if c["link_text"] else c["url"] for c in closed)
                   + " — проверьте их вручную или запустите проверку с --ignore-robots, если это ваш сайт."]
 
-    channels = [it for it in items if it.get("indicator") == "1.2"]
-    alt = [it for it in items if it.get("id") == "acc_alt_version"]
-    if channels or alt:
-        lines += ["", "## Каналы обратной связи и версия для слабовидящих", ""]
-        controls = report.get("controls", "absent")
-        if controls is None:
-            lines += ["Контрольные проверки в браузере не выполнялись.", ""]
-        elif "channels_working" in summary:
-            lines += [f"Работают {summary.get('channels_working')} из {summary.get('channels_present')} "
-                      "найденных каналов.", ""]
-        lines += _table(["Канал", "На сайте", "Работает", "Результат проверки"],
-                        [[it.get("name", it.get("id", "")), it.get("status_text", it.get("status", "")),
-                          WORKS_MARK.get(it.get("works"), "—") if "works" in it else "—",
-                          it.get("works_text", "")] for it in channels + alt])
-        preview = summary.get("dist_preview_1_2")
-        if isinstance(preview, dict) and preview.get("text"):
-            label = str(preview.get("label") or "показатель 1.2")
-            lines += ["", f"{label[:1].upper()}{label[1:]}: {_cell(preview['text'])}"]
-        if isinstance(controls, dict):
-            lines += [""] + [f"- {_cell(note)}" for note in controls.get("notes") or []]
+    if not sveden:
+        lines += _channels(report, items, summary)
 
     a11y = report.get("accessibility")
     if isinstance(a11y, dict) and a11y.get("summary"):

@@ -14,6 +14,7 @@ from checklists import scoring
 from checklists.model import INDICATORS, Checklist, Item
 from checklists.operator_data import OperatorData
 from checklists.results import ABSENT, EVIDENCE_KINDS, PRESENT, UNKNOWN, Evidence, Finding
+from checklists.sveden import markup_fixes
 from crawler.control.model import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult
 from crawler.crawlstore import StoredCrawl
 from crawler.journal import PROBLEM_KINDS, CrawlJournal, Problem
@@ -101,8 +102,9 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
         "controls": _controls_entry(controls, items),
         "accessibility": _accessibility_entry(accessibility),
         "scores": _scores_entry(scored, methodology, operator_data),
-        # An unreachable site has nothing to fix item by item: every item is merely undecided.
-        "fix_first": scoring.fix_first(items, methodology, scored) if journal.entry_ok else [],
+        # An unreachable site has nothing to fix item by item: every item is merely undecided. Markup defects
+        # earn no points: they follow every item that does.
+        "fix_first": (scoring.fix_first(items, methodology, scored) + markup_fixes(items)) if journal.entry_ok else [],
     }
     report["changes"] = changes_entry(previous, report)
     return report

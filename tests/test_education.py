@@ -72,6 +72,61 @@ def test_published_without_markup_names_the_missing_itemprops(edu_audit):
     assert "uchredLaw" in (run.out / "report.md").read_text(encoding="utf-8")
 
 
+def test_markup_defects_follow_the_point_items_in_fix_first_and_cost_no_points(edu_audit):
+    """school_plain publishes what school_full does, without markup: same scores, same point fixes, then one
+    markup fix (gain 0: the itemprops to add and the page) per published item."""
+    plain, full = edu_audit("school_plain"), edu_audit("school_full")
+    assert plain.report["scores"] == full.report["scores"]
+    assert plain.report["summary"]["site_share_1_1"] == full.report["summary"]["site_share_1_1"]
+    fixes = plain.report["fix_first"]
+    points = [f for f in fixes if "markup" not in f]
+    assert [f["item_id"] for f in points] == [f["item_id"] for f in full.report["fix_first"]]
+    assert not any("markup" in f for f in full.report["fix_first"])
+    markup = fixes[len(points):]
+    assert all("markup" in f for f in markup)                     # every markup fix after every point fix
+    expected = [i for i, e in _expected("school_plain").items() if e["status"] == "present" and "markup" in e]
+    assert [f["item_id"] for f in markup] == expected
+    assert all(f["gain_total"] == f["gain_indicator"] == 0 and "баллов НОК не прибавит" in f["gain_text"]
+               for f in markup)
+    common = next(f for f in markup if f["item_id"] == "sv_common")
+    assert common["markup"]["missing"] == plain.item("sv_common")["markup"]["missing"]
+    assert common["problem"].startswith("размещено, но без микроразметки (нет itemprop: fullName, shortName")
+    assert common["markup"]["evidence"].endswith("/sveden/common/") and common["markup"]["evidence"] in common["fix"]
+    html_fixes = plain.html.split('<section id="fix-first">')[1].split("</section>")[0]
+    assert "&lt;div itemprop=&#34;uchredLaw&#34;&gt;" in html_fixes and "баллов НОК не прибавит" in html_fixes
+    md = (plain.out / "report.md").read_text(encoding="utf-8")
+    md_fixes = md.split("## Что исправить в первую очередь")[1].split("\n## ")[0]
+    assert '`<div itemprop="uchredLaw">' in md_fixes and "/sveden/common/" in md_fixes
+
+
+def test_partial_markup_names_only_the_missing_itemprops(edu_audit):
+    """school_831: «Основные сведения» lacks only uchredLaw; accreditation is marked up in the old place."""
+    fixes = {f["item_id"]: f for f in edu_audit("school_831").report["fix_first"] if "markup" in f}
+    assert set(fixes) == {"sv_common", "sv_accreditation"}       # sv_catering is absent: a point fix instead
+    assert fixes["sv_common"]["markup"] == {"level": "partial", "missing": ["uchredLaw"],
+                                            "evidence": fixes["sv_common"]["markup"]["evidence"]}
+    assert fixes["sv_common"]["problem"] == "размещено, но микроразметка неполная (нет itemprop: uchredLaw)"
+    assert "с 01.03.2026 сведения должны быть в «Образование»" in fixes["sv_accreditation"]["problem"]
+
+
+def test_education_report_order_table_then_channels_then_scores(edu_audit):
+    """The issue's order: the subsection table first, then channels and the version for the visually impaired,
+    then the fixes and scores, then the items in detail; the same order in report.md."""
+    run = edu_audit("school_831")
+    html = run.html
+    at = [html.index(f'<section id="{s}">') for s in ("sveden", "ind-1-2", "ind-3-2", "fix-first", "scores", "ind-1-1")]
+    assert at == sorted(at), at
+    md = (run.out / "report.md").read_text(encoding="utf-8")
+    at = [md.index(h) for h in ("## Раздел «Сведения об образовательной организации»",
+                                "## Каналы обратной связи и версия для слабовидящих",
+                                "## Что исправить в первую очередь", "## Не найдено на сайте")]
+    assert at == sorted(at), at
+
+
+def _expected(name: str) -> dict:
+    return json.loads((SITES_EDU / name / "_expected.json").read_text(encoding="utf-8"))["items"]
+
+
 def test_hidden_section_says_why(edu_audit):
     section = edu_audit("school_hidden").item("sveden_section")
     assert section["status"] == "absent" and "на главной странице нет ссылки" in section["reason"]
