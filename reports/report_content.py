@@ -104,7 +104,8 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
         "scores": _scores_entry(scored, methodology, operator_data),
         # An unreachable site has nothing to fix item by item: every item is merely undecided. Markup defects
         # earn no points: they follow every item that does.
-        "fix_first": (scoring.fix_first(items, methodology, scored) + markup_fixes(items)) if journal.entry_ok else [],
+        "fix_first": ((scoring.fix_first(items, methodology, scored) + markup_fixes(items)) if journal.entry_ok
+                      else []),
     }
     report["changes"] = changes_entry(previous, report)
     return report
