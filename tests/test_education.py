@@ -1,6 +1,7 @@
 """Education sites: the /sveden/ section audited as a user runs it, per-item status and markup verdicts."""
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import FAST, SITES, run_cli
+from conftest import FAST, SITES, open_in_chromium, run_cli
 from sitesrv import start_all
 
 SITES_EDU = Path(__file__).parent / "sites_edu"
@@ -121,6 +122,19 @@ def test_education_report_order_table_then_channels_then_scores(edu_audit):
                                 "## Каналы обратной связи и версия для слабовидящих",
                                 "## Что исправить в первую очередь", "## Не найдено на сайте")]
     assert at == sorted(at), at
+
+
+def test_markup_fixes_fit_a_phone_screen(edu_audit):
+    """The fix list of school_plain (long itemprop lists, page addresses, HTML examples) in Chromium at 360 px:
+    the page does not scroll sideways."""
+    async def width(page):
+        await page.set_viewport_size({"width": 360, "height": 900})
+        return await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth, "
+                                   "document.querySelectorAll('#fix-first li code').length]")
+    errors, dialogs, (scroll, inner, examples) = asyncio.run(
+        open_in_chromium(edu_audit("school_plain").out / "report.html", width))
+    assert not errors and not dialogs
+    assert examples > 20 and scroll <= inner, (scroll, inner)
 
 
 def _expected(name: str) -> dict:
