@@ -32,6 +32,8 @@ NOT_RUN = {
     "sudoedit": "edits a system file by hand",
     "sudo systemctl": "changes the system's services",
     ".venv/bin/python bench/run.py": "the benchmark (minutes of load; bench/ has its own checks)",
+    "SVEDEN_CHECKER_DIR=/tmp/sveden-checker .venv/bin/python bench/peer_sveden.py": "a benchmark against another "
+        "project's source that `git clone` fetches from the internet (its results are in bench/results/)",
     ".venv/bin/nok-audit serve": "a web server that runs until stopped: tests/test_serve.py starts it on loopback "
                                  "and drives it in Chromium",
     ".venv/bin/nok-audit run registry.xlsx --db postgresql": "needs PostgreSQL and Scrapyd nodes on other "
