@@ -276,14 +276,14 @@ class BrowserSession:
 
     def __init__(self, options, crawl):
         from crawler.control.browser import BrowserUnavailable, chromium
-        from crawler.control.stage import trusted_hostnames
+        from crawler.control.stage import browser_guard
 
         self.loop = asyncio.new_event_loop()
         self.stack = AsyncExitStack()
         self.browser, self.error = None, ""
         try:
             self.browser = self.run(self.stack.enter_async_context(
-                chromium(options.chromium, options.resolve, trusted_hostnames([crawl], options))))
+                chromium(options.chromium, browser_guard([crawl], options))))
         except BrowserUnavailable as exc:
             self.error = str(exc)
 
@@ -328,12 +328,11 @@ async def _accessibility(browser, crawl, controls, options) -> list:
     from crawler.control.accessibility import check_accessibility
     from crawler.control.browser import site_context
     from crawler.control.model import AccessibilityResult
-    from crawler.control.stage import offline_route, site_guard
+    from crawler.control.stage import offline_route
 
     home = crawl.journal.final_url or crawl.journal.start_url
     try:
         async with site_context(browser, block_resources=False) as context:
-            await site_guard(crawl, options).install(context)
             if options.offline:
                 await context.route("**/*", offline_route(options.resolve))
             results = [await check_accessibility(context, home, "normal")]

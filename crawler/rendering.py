@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from crawler.control.browser import BLOCKED_RESOURCES, chromium_path, launch_args
-from crawler.control.netguard import BrowserGuard
+from crawler.control.browser import BLOCKED_RESOURCES, SERVICE_HOSTS, chromium_path, launch_args
+from crawler.control.netguard import BrowserGuard, GuardProxy
 
 logger = logging.getLogger(__name__)
 RENDER_MODES = ("auto", "never", "always")
@@ -25,8 +25,8 @@ class PageRenderer:
         self.timeout_ms = int(timeout_s * 1000)
         self.max_pages = max_pages
         self.resolve = resolve or {}
-        # the page's own resources pass the crawl's private-address guard too
-        self.guard = BrowserGuard.for_site(list(site_hosts), self.resolve, allow_private)
+        # the page's own resources and redirect hops pass the crawl's private-address guard too
+        self.proxy = GuardProxy(BrowserGuard.for_site(list(site_hosts), self.resolve, allow_private), SERVICE_HOSTS)
         self.rendered = 0
         self.failed_to_start = ""
         self._pw = self._browser = self._context = None
@@ -40,7 +40,7 @@ class PageRenderer:
             from playwright.async_api import async_playwright
             self._pw = await async_playwright().start()
             self._browser = await self._pw.chromium.launch(executable_path=self.executable, headless=True,
-                                                           args=launch_args(self.resolve, self.guard.trusted_hostnames()))
+                                                           args=launch_args(await self.proxy.start()))
             self._context = await self._browser.new_context(user_agent=self.user_agent, locale="ru-RU",
                                                             service_workers="block")
 
@@ -50,7 +50,6 @@ class PageRenderer:
                 else:
                     await route.continue_()
             await self._context.route("**/*", _route)
-            await self.guard.install(self._context)
             return True
         except Exception as exc:
             self.failed_to_start = f"браузер не запустился: {str(exc).splitlines()[0]}"
@@ -86,4 +85,5 @@ class PageRenderer:
                     pass
         if self._pw is not None:
             await self._pw.stop()
+        await self.proxy.close()
         self._pw = self._browser = self._context = None

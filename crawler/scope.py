@@ -238,16 +238,23 @@ class AddressGuard:
     def refusal_blocking(self, url: str) -> str | None:
         """literal_refusal, or for a host name the addresses it resolves to (a failed look-up is not refused:
         the request then fails on its own, as the crawl's does)."""
+        return self.lookup(url)[0]
+
+    def lookup(self, url: str) -> tuple[str | None, list[str]]:
+        """(refusal_blocking's answer, the addresses the host name resolved to): a caller that connects itself
+        uses exactly these, so DNS cannot re-point the name between the check and the connection. No addresses
+        when nothing was looked up (a trusted host, an IP literal) or the look-up failed."""
         if self.trusted(url):
-            return None
+            return None, []
         target = self._addresses(url)
         if target is None:
-            return self.literal_refusal(url)
+            return self.literal_refusal(url), []
         try:
             infos = socket.getaddrinfo(*target, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
-            return None
-        return self.refusal_for(url, [i[4][0] for i in infos])
+            return None, []
+        ips = list(dict.fromkeys(i[4][0] for i in infos))
+        return self.refusal_for(url, ips), ips
 
 
 class SiteScope:

@@ -161,7 +161,7 @@ from crawler.control.netguard import BrowserGuard, Refused
 
 async def main():
     guard = BrowserGuard.for_site(["127.0.0.41:8080"], {}, allow_private=False)
-    async with chromium(trusted_hosts=guard.trusted_hostnames()) as browser:
+    async with chromium(guard=guard) as browser:
         async with site_context(browser) as context:
             try:
                 got = await guard.fetch(context, "HEAD", "http://127.0.0.41:8080/anketa/", headers={},

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from crawler import settings as crawl_settings
+from crawler.control.netguard import BrowserGuard, GuardProxy
 
 if TYPE_CHECKING:       # Playwright is imported when a browser is needed: most crawls never start one
     from playwright.async_api import Browser, BrowserContext
@@ -35,19 +36,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--safebrowsing-disable-auto-update", "--no-pings", "--disable-breakpad", "--dns-prefetch-disable",
                  "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
                  "--disable-features=" + ",".join(DISABLED_FEATURES)]
-# Hosts of Chromium's own services, answered «not found» inside Chromium (never looked up): the component
-# updater ignores --disable-component-update, and a switch missed here must still not reach Google.
+# Hosts of Chromium's own services, answered «not found» by Chromium's resolver and refused by the guard proxy
+# without a look-up (behind the proxy Chromium resolves nothing itself): the component updater ignores
+# --disable-component-update, and a switch missed here must still not reach Google.
 SERVICE_HOSTS = ["update.googleapis.com", "accounts.google.com", "clients1.google.com", "clients2.google.com",
                  "clientservices.googleapis.com", "safebrowsing.googleapis.com", "optimizationguide-pa.googleapis.com",
                  "content-autofill.googleapis.com", "redirector.gvt1.com", "edgedl.me.gvt1.com", "dl.google.com",
                  "android.clients.google.com", "dns.google", "chrome.cloudflare-dns.com"]
-# IP-literal hosts of the ranges crawler/scope.py refuses, as host-resolver patterns: Chromium itself answers
-# «not found» for them, so a redirect hop or a sub-resource to such an address is never connected to
-# (context routes do not see redirect hops).
-PRIVATE_LITERALS = (["0.*.*.*", "10.*.*.*", "127.*.*.*", "169.254.*.*", "192.168.*.*"]
-                    + [f"172.{n}.*.*" for n in range(16, 32)] + [f"100.{n}.*.*" for n in range(64, 128)]
-                    + [f"{n}.*.*.*" for n in range(224, 256)]
-                    + ["[::*", "[fc*", "[fd*", "[fe8*", "[fe9*", "[fea*", "[feb*", "[ff*", "[64:ff9b:*"])
 # Resources that never matter for a control check; blocking them keeps a check fast and light.
 BLOCKED_RESOURCES = {"image", "media", "font"}
 
@@ -60,37 +55,41 @@ class BrowserUnavailable(RuntimeError):
     """Chromium could not be started; the message is Russian and says what to do."""
 
 
-def launch_args(resolve: dict[str, str] | None = None, trusted_hosts: list[str] | None = None) -> list[str]:
-    """CHROMIUM_ARGS plus the host-resolver rules: --resolve pins (the browser reaches the same addresses as the
-    crawl), Chromium's service hosts answered «not found», and — unless `trusted_hosts` is None (--allow-private)
-    — IP literals of private ranges answered «not found» except the hosts the user named."""
-    rules = [f"MAP {h} {a}" for h, a in sorted((resolve or {}).items())]
-    rules += [f"MAP {h} ~NOTFOUND" for h in SERVICE_HOSTS]
-    if trusted_hosts is not None:
-        rules += [f"EXCLUDE {h}" for h in sorted(set(trusted_hosts))]
-        rules += [f"MAP {p} ~NOTFOUND" for p in PRIVATE_LITERALS]
-    return [*CHROMIUM_ARGS, "--host-resolver-rules=" + ", ".join(rules)]
+def launch_args(proxy: str | None = None) -> list[str]:
+    """CHROMIUM_ARGS, Chromium's service hosts answered «not found» by its resolver, and — with `proxy` (a
+    netguard.GuardProxy) — every request of every context sent through that proxy, loopback included (Chromium
+    bypasses the proxy for loopback unless told `<-loopback>`)."""
+    args = [*CHROMIUM_ARGS, "--host-resolver-rules=" + ", ".join(f"MAP {h} ~NOTFOUND" for h in SERVICE_HOSTS)]
+    if proxy:
+        args += [f"--proxy-server={proxy}", "--proxy-bypass-list=<-loopback>"]
+    return args
 
 
 @asynccontextmanager
-async def chromium(executable: str | None = None, resolve: dict[str, str] | None = None,
-                   trusted_hosts: list[str] | None = None):
-    """One Chromium per process. `trusted_hosts`: see launch_args (None: private addresses allowed)."""
+async def chromium(executable: str | None = None, guard: BrowserGuard | None = None):
+    """One Chromium per process. With `guard` (netguard.BrowserGuard) every request Chromium makes passes it:
+    the browser is started behind a GuardProxy of that guard (see crawler/control/netguard.py)."""
     path = chromium_path(executable)
     if not os.path.exists(path):
         raise BrowserUnavailable(f"браузер Chromium не найден: {path} (установите пакет chromium: ./setup.sh, "
                                  "или укажите путь через --chromium / NOK_CHROMIUM)")
     from playwright.async_api import async_playwright
 
-    async with async_playwright() as p:
-        try:
-            browser = await p.chromium.launch(executable_path=path, headless=True, args=launch_args(resolve, trusted_hosts))
-        except Exception as exc:
-            raise BrowserUnavailable(f"не удалось запустить Chromium ({path}): {str(exc).splitlines()[0]}") from exc
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    proxy = GuardProxy(guard, SERVICE_HOSTS) if guard is not None else None
+    try:
+        server = await proxy.start() if proxy else None
+        async with async_playwright() as p:
+            try:
+                browser = await p.chromium.launch(executable_path=path, headless=True, args=launch_args(server))
+            except Exception as exc:
+                raise BrowserUnavailable(f"не удалось запустить Chromium ({path}): {str(exc).splitlines()[0]}") from exc
+            try:
+                yield browser
+            finally:
+                await browser.close()
+    finally:
+        if proxy:
+            await proxy.close()
 
 
 @asynccontextmanager

@@ -132,6 +132,7 @@ async def _attempt(sc: Scenario, finding: Finding, cand: Candidate | None, n: in
         pass
     if failed and ctx.page is not None:
         await env.drop_page()          # a page left mid-action is not reused
+    await env.guard.settle()
     works, reason = _refused_verdict(env.guard, refused_before, ctx, works, reason)
     res = ControlResult(item_id=sc.item, works=works, reason=reason, method=ctx.method,
                         url=ctx.url or (cand.url if cand else ""), final_url=final_url or "", status=ctx.status,
@@ -224,14 +225,14 @@ def offline_route(pins: dict[str, str] | None = None):
 def site_guard(crawl: StoredCrawl, options: ControlOptions) -> BrowserGuard:
     """The address guard of one site's browser stage: its own hosts and the --resolve pins are the hosts the
     user named."""
-    return BrowserGuard.for_site(crawl.journal.site_hosts, options.resolve, options.allow_private)
+    return BrowserGuard.for_site(crawl.journal.site_hosts, options.resolve, options.allow_private, options.offline)
 
 
-def trusted_hostnames(crawls: list[StoredCrawl], options: ControlOptions) -> list[str] | None:
-    """The hosts Chromium's resolver rules let through for these sites (None: --allow-private)."""
-    if options.allow_private:
-        return None
-    return sorted({h for c in crawls for h in site_guard(c, options).trusted_hostnames()})
+def browser_guard(crawls: list[StoredCrawl], options: ControlOptions) -> BrowserGuard:
+    """The guard a Chromium shared by these sites is started behind (browser.chromium): each site's hosts are
+    hosts the user named. Each site's own guard notes its refusals (site_guard, BrowserGuard.watch)."""
+    return BrowserGuard.for_site(sorted({h for c in crawls for h in c.journal.site_hosts}), options.resolve,
+                                 options.allow_private, options.offline)
 
 
 def _plan(sset: ScenarioSet, findings: list[Finding]) -> list[tuple[Scenario, Finding]]:
@@ -269,7 +270,7 @@ async def control_site(browser: Browser | None, crawl: StoredCrawl, findings: li
     if browser is not None and _needs_browser(plan):
         try:
             async with site_context(browser, user_agent=options.user_agent) as context:
-                await env.guard.install(context)
+                env.guard.watch(context)
                 if options.offline:
                     await context.route("**/*", offline_route(options.resolve))
                 env.context = context
@@ -334,8 +335,7 @@ async def run_controls_many(jobs: list[tuple[StoredCrawl, list[Finding], Path]],
     if not any(need):
         return list(await asyncio.gather(*(one(None, j) for j in jobs)))
     try:
-        async with chromium(options.chromium, options.resolve,
-                            trusted_hostnames([job[0] for job, n in zip(jobs, need) if n], options)) as browser:
+        async with chromium(options.chromium, browser_guard([job[0] for job, n in zip(jobs, need) if n], options)) as browser:
             return list(await asyncio.gather(*(one(browser if n else None, j) for j, n in zip(jobs, need))))
     except BrowserUnavailable as exc:
         return list(await asyncio.gather(*(one(None, j, str(exc)) for j in jobs)))
