@@ -1,13 +1,15 @@
 """Record every network attempt of a command, in a network namespace that has only the loopback interface.
 
-    python tests/netns.py --log LOG [--site FOLDER=IP ...] -- COMMAND ...
+    python tests/netns.py --log LOG [--site FOLDER=IP ...] [--host NAME=IP ...] -- COMMAND ...
 
 must run inside `unshare -nm` (root) or `unshare -rnm`: it brings `lo` up, points the resolver at a
 non-loopback address (192.0.2.53, TEST-NET: in this namespace nothing can reach it) so that every DNS
 look-up shows as an attempt to a non-loopback address, serves each site folder on IP:8080 (ports cannot
-collide inside a fresh namespace), and runs COMMAND under `strace -f -yy` (connect, sendto, sendmsg,
-sendmmsg, execve of the whole process tree; -yy names each socket's protocol and peer) into LOG. Nothing
-can leave the machine: the namespace has no route out.
+collide inside a fresh namespace), puts each NAME=IP into the namespace's own /etc/hosts (a host name that
+resolves into the loopback range without DNS), and runs COMMAND under `strace -f -yy` (connect, sendto, sendmsg,
+sendmmsg, execve of the whole process tree; -yy names each socket's protocol and peer) into LOG. What each
+site server was asked is written to LOG.requests.json (requests_seen). Nothing can leave the machine: the
+namespace has no route out.
 
 `record(command, sites, log)` does all that from a test; `attempts(log)` parses the log.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
 import re
 import shutil
@@ -101,21 +104,31 @@ def unshare_prefix() -> list[str] | None:
 
 
 def record(command: list[str], log: Path, sites: dict[str, Path] | None = None,
-           timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run `command` in a loopback-only namespace under strace (see the module doc); sites: IP -> folder."""
+           timeout: float = 600, hosts: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `command` in a loopback-only namespace under strace (see the module doc); sites: IP -> folder;
+    hosts: NAME -> IP of the namespace's /etc/hosts."""
     prefix = unshare_prefix()
     if prefix is None:
         raise RuntimeError("unshare/strace/ip unavailable")
     site_args = [a for ip, folder in (sites or {}).items() for a in ("--site", f"{folder}={ip}")]
+    site_args += [a for name, ip in (hosts or {}).items() for a in ("--host", f"{name}={ip}")]
     return subprocess.run([*prefix, sys.executable, __file__, "--log", str(log), *site_args, "--", *command],
                           capture_output=True, text=True, timeout=timeout, cwd=Path(__file__).parent.parent)
 
 
+def requests_seen(log: Path) -> dict[str, list[dict]]:
+    """IP of each site server -> the requests it was asked ({"method", "path", "headers"}), in order."""
+    return json.loads(Path(f"{log}.requests.json").read_text(encoding="utf-8"))
+
+
 def _inside(args) -> int:
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
-    resolv = Path(tempfile.mkdtemp()) / "resolv.conf"
-    resolv.write_text("nameserver 192.0.2.53\n")
-    subprocess.run(["mount", "--bind", str(resolv), "/etc/resolv.conf"], check=True)
+    etc = Path(tempfile.mkdtemp())
+    (etc / "resolv.conf").write_text("nameserver 192.0.2.53\n")
+    (etc / "hosts").write_text("127.0.0.1 localhost\n" + "".join(f"{h.rsplit('=', 1)[1]} {h.rsplit('=', 1)[0]}\n"
+                                                                 for h in args.host))
+    for name in ("resolv.conf", "hosts"):
+        subprocess.run(["mount", "--bind", str(etc / name), f"/etc/{name}"], check=True)
     servers = []
     for spec in args.site:
         folder, ip = spec.rsplit("=", 1)
@@ -125,6 +138,8 @@ def _inside(args) -> int:
     print(f"elapsed {time.monotonic() - t0:.2f}", file=sys.stderr)
     for s in servers:
         s.stop()
+    Path(f"{args.log}.requests.json").write_text(json.dumps(
+        {s.ip: [{"method": h.method, "path": h.path, "headers": h.headers} for h in s.requests] for s in servers}))
     return proc.returncode
 
 
@@ -132,6 +147,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", required=True)
     parser.add_argument("--site", action="append", default=[])
+    parser.add_argument("--host", action="append", default=[])
     parser.add_argument("command", nargs=argparse.REMAINDER)
     a = parser.parse_args()
     if a.command and a.command[0] == "--":

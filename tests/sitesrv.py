@@ -51,6 +51,9 @@ Serving rules
     absolute URL; ``{{OTHER}}`` in a target is replaced by the
     ``other_base_url`` argument of ``start_site`` (ValueError when it is
     needed and not given).
+``"browser_redirects": {"/anketa/": "http://localhost:8080/anketa/"}``
+    302 redirects only for a browser's page navigations (requests with ``Upgrade-Insecure-Requests: 1``,
+    which crawlers and API clients do not send): the crawl sees the page, the browser is sent elsewhere.
 ``"other_site": "kcson_moved_target"``
     Only read by ``start_all``: the sibling site whose base URL replaces
     ``{{OTHER}}``.
@@ -96,7 +99,7 @@ Serving rules
     change ``SiteServer.config["post"]`` / ``["status"]`` between runs: the config is read per request.
 
 Special paths are checked in this order: garbage, slow (then continues),
-retry_after, redirect_loop, redirects, status, big, binary_as_html, calendar,
+retry_after, redirect_loop, browser_redirects, redirects, status, big, binary_as_html, calendar,
 static files. (``"status": {"/robots.txt": 500}`` makes robots.txt fail.)
 
 By hand: ``python tests/sitesrv.py tests/sites/kcson_full 127.0.0.10 [--port N]
@@ -340,6 +343,8 @@ class _Handler(BaseHTTPRequestHandler):
             loop = cfg.get("redirect_loop") or []
             if path in loop:
                 return self._redirect(302, loop[(loop.index(path) + 1) % len(loop)], head)
+            if path in (cfg.get("browser_redirects") or {}) and self.headers.get("Upgrade-Insecure-Requests") == "1":
+                return self._redirect(302, cfg["browser_redirects"][path], head)
             if path in cfg["redirects"]:
                 return self._redirect(301, cfg["redirects"][path], head)
             status = (cfg.get("status") or {}).get(path)

@@ -130,9 +130,9 @@ async def _attempt(sc: Scenario, finding: Finding, cand: Candidate | None, n: in
         final_url = ctx.page.url if ctx.page is not None else ctx.vars.get("final_url", "")
     except Exception:
         pass
-    if failed and ctx.page is not None:
-        await env.drop_page()          # a page left mid-action is not reused
     await env.guard.settle()
+    if (failed or env.guard.since(refused_before)) and ctx.page is not None:
+        await env.drop_page()          # a page left mid-action, or on Chromium's error page, is not reused
     works, reason = _refused_verdict(env.guard, refused_before, ctx, works, reason)
     res = ControlResult(item_id=sc.item, works=works, reason=reason, method=ctx.method,
                         url=ctx.url or (cand.url if cand else ""), final_url=final_url or "", status=ctx.status,
