@@ -57,8 +57,11 @@ class Attempt:
 
     @property
     def leaves_no_packet(self) -> bool:
-        """connect() of a UDP socket that is never sent on only asks the kernel for a route: nothing leaves
-        (Chromium's IPv6 reachability probe, made for every host resolution, even of an IP literal)."""
+        """connect() of a UDP socket that is never sent on only asks the kernel for a route: nothing leaves.
+        This is Chromium's IPv6 reachability probe (HostResolverManager::StartGloballyReachableCheck, UDP
+        2001:4860:4860::8888:443, at most once a second before host look-ups; here it fails with
+        ENETUNREACH). Chromium 156 has no switch that stops it — see docs/ARCHITECTURE.md, «The browser
+        stage's network»; a send on such a socket would count."""
         return self.call == "connect" and self.datagram and not self.sent
 
 

@@ -51,7 +51,8 @@ def copy_site(name: str, dst: Path, replace: dict[str, str] | None = None) -> Pa
 
 
 def outside(log: Path) -> list:
-    """Attempts that could put a packet on a non-loopback network."""
+    """Attempts that could put a packet on a non-loopback network: all but loopback and the UDP connect() of
+    Chromium's IPv6 reachability probe, on which nothing is sent (netns.Attempt.leaves_no_packet)."""
     return [a for a in attempts(log) if not a.loopback and not a.leaves_no_packet]
 
 
