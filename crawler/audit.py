@@ -119,6 +119,7 @@ class ReportOptions:
     checklist: str | None = None       # checklist YAML (None: the built-in social checklist)
     methodology: str | None = None     # methodology YAML (None: checklists/methodology.yaml)
     operator_data: str | None = None   # the operator's inputs: stands, surveys, on-site conditions, calls
+    name: str = ""                     # the organisation's name from the registry: wins over the site's own
 
     def validate(self, site_url: str) -> None:
         """Load everything before fetching: a typo must not cost a whole crawl."""
@@ -163,6 +164,15 @@ def self_check_failures(report: dict, fail_under: float | None, require: list[st
         elif item.get("works") is False:
             failures.append(f"«{item['name']}»: {item['works_text']}")
     return failures
+
+
+def registry_name_of(out_dir: Path) -> str:
+    """The registry's name in the folder's report.json, if it has one: re-evaluating a folder keeps it."""
+    try:
+        site = json.loads((out_dir / "report.json").read_text(encoding="utf-8")).get("site") or {}
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return site.get("name", "") if site.get("name_source") == "registry" else ""
 
 
 def load_previous_report(path: str | Path, site_url: str | None = None) -> dict:
@@ -223,7 +233,7 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
     def report_with(controls, a11y, print_pdf=None):
         report = build_report(crawl, checklist, findings, command=command, tool_version=__version__,
                               controls=controls, accessibility=a11y, methodology=methodology,
-                              operator_data=operator_data, previous=previous)
+                              operator_data=operator_data, previous=previous, name=inputs.name)
         json_path, html_path = write_reports(report, out_dir)
         write_extras(report, out_dir, html_path, print_pdf)
         return report, json_path, html_path

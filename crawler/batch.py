@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crawler.browser_pool import POOL_ENV, make_pool
+from crawler.registry import given_name
 from crawler.store import queue
 from crawler.store import StoreError
 from crawler.store.db import Store, is_connection_loss
@@ -127,6 +128,8 @@ class Batch:
         args = [*self.command, claim.url, "--out", str(work), "--quiet",
                 *[a for h in claim.extra_hosts for a in ("--extra-host", h)], "--sector", claim.sector,
                 *self.check_args]
+        if name := given_name(claim.name, claim.url):
+            args += ["--name", name]
         previous = self._db(queue.previous_result_id, self.store, claim.org_id, self.run_id)
         if previous is not None:
             prev_file = self.run_dir / WORK / f"{claim.key}.{claim.attempt}.previous.json"

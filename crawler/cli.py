@@ -43,7 +43,7 @@ from checklists.sectors import UnsupportedSector, checklist_for, sector_of
 from crawler import __version__
 from crawler.audit import (CRAWL_SUBDIR, EXIT_BAD_INPUT, EXIT_BUG, EXIT_FALLS_SHORT, EXIT_OK, EXIT_TAMPERED,
                            EXIT_UNREACHABLE, BadInput, CrawlOptions, ReportOptions, evaluate_and_report,
-                           load_previous_report, run_crawl, self_check_failures)
+                           load_previous_report, registry_name_of, run_crawl, self_check_failures)
 from crawler.resolver import parse_resolve
 from crawler.scope import InvalidURL, parse_start_url
 from crawler.settings import CONTACT_URL, user_agent
@@ -66,6 +66,8 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--previous", default=None, metavar="FILE",
                    help="report.json прежней проверки этой организации: в отчёте появится раздел "
                         "«Изменения с прошлой проверки»")
+    p.add_argument("--name", default="", metavar="NAME",
+                   help="наименование организации по реестру: в отчёте вместо названия, найденного на сайте")
 
 
 def _report_options(args) -> ReportOptions:
@@ -75,7 +77,8 @@ def _report_options(args) -> ReportOptions:
             checklist = checklist_for(sector_of(args.sector))
         except UnsupportedSector as exc:
             raise BadInput(f"--sector: {exc}") from None
-    return ReportOptions(checklist=checklist, methodology=args.methodology, operator_data=args.operator_data)
+    return ReportOptions(checklist=checklist, methodology=args.methodology, operator_data=args.operator_data,
+                         name=args.name.strip())
 
 
 def _gate(args, report: dict, code: int) -> int:
@@ -350,6 +353,7 @@ def evaluate_cmd(folder: str, inputs: ReportOptions, argv: list[str],
     start_url = load_crawl(out / CRAWL_SUBDIR).journal.start_url
     inputs.validate(start_url)
     previous_report = load_previous_report(previous, start_url) if previous else None
+    inputs.name = inputs.name or registry_name_of(out)
     report, json_path, html_path = evaluate_and_report(out, inputs, argv, previous=previous_report)
     print(terminal_summary(report, json_path, html_path) + _extra_paths(out))
     return (EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE), report

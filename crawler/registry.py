@@ -53,6 +53,11 @@ class Organisation:
         return re.sub(r"[^a-z0-9.-]+", "_", host_key(self.url).lower())
 
 
+def given_name(name: str, url: str) -> str:
+    """The name the registry row gave, '' when it had none (a row without one is named by its host)."""
+    return "" if name == host_key(url) else name
+
+
 def _header_map(header: list[str]) -> dict[str, int]:
     names = {alias: canon for canon, aliases in COLUMNS.items() for alias in aliases}
     found = {}

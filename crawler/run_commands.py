@@ -7,6 +7,7 @@ evidence pack as filed in the store — with the batch summary in `OUT/run-<id>/
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -286,6 +287,7 @@ def prune_runs(store: Store, keep: int) -> None:
 def rescore_cmd(args, inputs, command: list[str]) -> int:
     """A new run of kind «rescore»: every result of RUN evaluated again with the given checklist/methodology."""
     from crawler.audit import evaluate_and_report
+    from crawler.registry import given_name
     from crawler.store.results import materialize, report_of, results_of, store_result
 
     out = Path(args.out).resolve()
@@ -321,7 +323,8 @@ def rescore_cmd(args, inputs, command: list[str]) -> int:
             materialize(store, old_id, folder)
             for stale in ("report.pdf", "manifest.json"):
                 (folder / stale).unlink(missing_ok=True)
-            report = evaluate_and_report(folder, inputs, command, previous=report_of(store, old_id))[0]
+            named = dataclasses.replace(inputs, name=given_name(claim.name, claim.url))
+            report = evaluate_and_report(folder, named, command, previous=report_of(store, old_id))[0]
             outcome = queue.CHECKED if report["crawl"]["entry_ok"] else queue.UNREACHABLE
             store_result(store, claim, worker, folder, outcome, "пересчитан")
             print(f"  {claim.name}: доля 1.1 "

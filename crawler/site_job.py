@@ -47,6 +47,7 @@ class SiteJob:
         """Set the crawler up for the job named by the spider arguments; the spider's own arguments."""
         from crawler.audit import BadInput, crawl_overrides, spider_args
         from crawler.cli import check_plan
+        from crawler.registry import given_name
         from crawler.store import queue
         from crawler.store.db import open_store
         from crawler.store.schema import RUNNING, Organisation, Run, RunSite
@@ -75,6 +76,8 @@ class SiteJob:
             start_url, fallback = parse_start_url(org.url)
             check_args = [*(a for h in org.extra_hosts or [] for a in ("--extra-host", h)),
                           "--sector", org.sector or "social", *run.check_args]
+            if name := given_name(org.name, org.url):
+                check_args += ["--name", name]
             plan = check_plan(start_url, work, check_args)
             plan.inputs.validate(start_url)
         except (BadInput, InvalidURL) as exc:

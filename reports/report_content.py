@@ -48,7 +48,8 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
                  controls: list[ControlResult] | None = None,
                  accessibility: list[AccessibilityResult] | None = None,
                  methodology: scoring.Methodology | None = None,
-                 operator_data: OperatorData | None = None, previous: dict | None = None) -> dict:
+                 operator_data: OperatorData | None = None, previous: dict | None = None,
+                 name: str = "") -> dict:
     """Return the content of report.json (see reports/report.schema.json).
 
     `controls` / `accessibility`: results of the control stage; None when it did not run (a report
@@ -58,6 +59,7 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
     every score that needs them is null with «нужны данные оператора: …».
     `previous`: the report.json of the previous audit of the same organisation; `changes` then says what
     changed since (reports.diff), else `changes` is null.
+    `name`: the organisation's name from the registry; '' → the name the site gives itself.
     """
     journal = crawl.journal
     titles = _titles_by_url(crawl)
@@ -65,6 +67,7 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
     items = [_item_entry(item, finding, titles, results) for item, finding in _pair(checklist, findings)]
     methodology = methodology or default_methodology()
     scored = scoring.score_items(items, methodology, operator_data, controls_run=controls is not None)
+    own_name = "" if name else site_name(crawl.pages, journal.final_url or journal.start_url)
     report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": tool_version},
@@ -75,7 +78,8 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
             "final_url": journal.final_url,
             "hosts": list(journal.site_hosts),
             "title": titles.get(journal.final_url) or titles.get(journal.start_url) or "",
-            "name": site_name(crawl.pages, journal.final_url or journal.start_url),
+            "name": name or own_name,
+            "name_source": "registry" if name else ("site" if own_name else ""),
         },
         "checklist": {
             "id": checklist.id,

@@ -6,6 +6,7 @@ Sites: copies of the loopback test sites, each on its own address 127.0.0.120+.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -99,6 +100,9 @@ def test_distributed_run_matches_a_single_machine_run(pg_server, nodes, sites20,
     assert len(one) == 20 and one == other                            # identical findings, site by site
     assert {n: _home_hits(s) for n, s in sites20.items()} == {n: 2 * h for n, h in once.items()}   # none twice
     assert (tmp_path / "nodes" / "run-1" / "summary" / "summary.html").exists()
+    names = {json.loads(p.read_text(encoding="utf-8"))["site"]["name"]                # a job's report: registry name
+             for p in (tmp_path / "nodes" / "run-1").glob("*/report.json")}
+    assert names == {f"Организация {n}" for n in sites20}
 
 
 def test_a_node_dying_mid_run_loses_no_site_and_doubles_none(pg_server, sites20, tmp_path):

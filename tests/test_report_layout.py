@@ -9,10 +9,13 @@ serve tests do; otherwise to a temporary folder, so a test run never rewrites tr
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import os
 import tempfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from conftest import FAST, open_in_chromium, run_cli
@@ -56,6 +59,69 @@ def test_name_comes_from_og_site_name_else_the_title_part_all_pages_share(audite
     assert f"<h1>{TITLE_NAME.replace('«', '&laquo;')}" in html or f"<h1>{TITLE_NAME}</h1>" in html
     summary = audited["summary"].read_text(encoding="utf-8")
     assert OG_NAME in summary and TITLE_NAME in summary and "Главная |" not in summary
+
+
+REGISTRY_NAME = "ГБУ СО «Центр социального обслуживания по реестру»"
+RUN_FAST = ["--delay", "0", "--timeout", "5", "--no-browser", "--allow-private"]
+
+
+def _reports(folder: Path) -> dict[str, dict]:
+    """{'og'|'titles': report.json} of the site folders under `folder` (each with its report.html and .md)."""
+    found = {}
+    for path in folder.glob("*/report.json"):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        name = next(n for n, ip in IPS.items() if f"//{ip}:" in report["site"]["start_url"])
+        found[name] = {**report, "html": (path.parent / "report.html").read_text(encoding="utf-8"),
+                       "md": (path.parent / "report.md").read_text(encoding="utf-8")}
+    return found
+
+
+def _assert_registry_name_wins(reports: dict[str, dict]) -> None:
+    """The row with a name: its report (JSON, HTML heading, Markdown title) carries the registry's name; the
+    row without one: the name read from the site."""
+    og, titles = reports["og"], reports["titles"]
+    assert (og["site"]["name"], og["site"]["name_source"]) == (REGISTRY_NAME, "registry")
+    assert f"<h1>{html.escape(REGISTRY_NAME, quote=False)}</h1>" in og["html"].replace("&laquo;", "«").replace(
+        "&raquo;", "»")
+    assert OG_NAME not in og["html"] and og["md"].startswith(f"# ") and REGISTRY_NAME in og["md"].splitlines()[0]
+    assert (titles["site"]["name"], titles["site"]["name_source"]) == (TITLE_NAME, "site")
+    assert TITLE_NAME in titles["md"].splitlines()[0]
+
+
+@pytest.mark.parametrize("mode", [[], ["--in-process", "--processes", "1"]], ids=["process-per-site", "in-process"])
+def test_registry_name_wins_in_a_site_report_and_stays_when_rebuilt(mode, tmp_path):
+    """A registry row's name replaces the site's own in that site's report.json/.html/.md, in both local run
+    modes (Scrapyd jobs: tests/test_distributed.py); a row without a name keeps the site's. `report --run`,
+    `rescore` and `evaluate` of the folder keep it."""
+    servers = {name: start_site(SITES / name, ip) for name, ip in IPS.items()}
+    try:
+        registry = tmp_path / "reg.csv"
+        registry.write_text(f"Наименование;Сайт\n{REGISTRY_NAME};{servers['og'].base_url}/\n"
+                            f";{servers['titles'].base_url}/\n", encoding="utf-8")
+        out = tmp_path / "out"
+        ran = run_cli(["run", str(registry), "--out", str(out), *RUN_FAST, *mode], out, timeout=300)
+        assert ran.code == 0, ran.stderr
+        hits = {name: len(server.requests) for name, server in servers.items()}
+        reports = _reports(out / "run-1")
+        _assert_registry_name_wins(reports)
+        schema = json.loads((Path(__file__).parent.parent / "reports" / "report.schema.json").read_text())
+        for report in reports.values():
+            jsonschema.validate({k: v for k, v in report.items() if k not in ("html", "md")}, schema)
+
+        rebuilt = run_cli(["report", "--run", "1", "--out", str(tmp_path / "again"), "--db",
+                           f"sqlite:///{out / 'nok-audit.db'}"], out)
+        assert rebuilt.code == 0, rebuilt.stderr
+        _assert_registry_name_wins(_reports(tmp_path / "again"))
+        rescored = run_cli(["rescore", "1", "--out", str(out)], out)
+        assert rescored.code == 0, rescored.stderr
+        _assert_registry_name_wins(_reports(out / "run-2"))
+        og_folder = next(p.parent for p in (out / "run-1").glob("*/report.json") if IPS["og"] in p.parent.name)
+        assert run_cli(["evaluate", str(og_folder)], out).code == 0
+        assert json.loads((og_folder / "report.json").read_text(encoding="utf-8"))["site"]["name"] == REGISTRY_NAME
+        assert {name: len(server.requests) for name, server in servers.items()} == hits     # nothing fetched again
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 def _page(path: str, html: str, status: int = 200) -> PageSnapshot:
