@@ -182,3 +182,17 @@ def write_xlsx(summary: dict, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def site_xlsx(folder: Path) -> bytes:
+    """One audited site's row of summary.xlsx, in the same columns (the self-check page's download): the
+    organisation can hand the operator, or compare with, exactly what the region's export will hold."""
+    from reports.summary import build_summary, load_reports
+
+    entries, problems = load_reports([folder])
+    if not entries:
+        raise ValueError("; ".join(problems))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "row.xlsx"
+        write_xlsx(build_summary(entries, folder), path)
+        return path.read_bytes()

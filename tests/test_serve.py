@@ -17,10 +17,12 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import NOK_AUDIT, run_cli
 
 from crawler.demo import serve_demo_site
+from reports.summary import STATUS_WORD
 
 ROOT = Path(__file__).parent.parent
 # A short politeness delay so the crawl lasts long enough for its progress to be seen; no browser stage.
@@ -183,7 +185,7 @@ def _collect_events(url: str, events: list, done: threading.Event) -> None:
     done.set()
 
 
-async def _self_check_in_chromium(server: Server, demo_url: str, shots: Path):
+async def _self_check_in_chromium(server: Server, demo_url: str, shots: Path, downloads: Path):
     from crawler.control.browser import chromium, site_context
 
     async with chromium() as browser:
@@ -222,6 +224,10 @@ async def _self_check_in_chromium(server: Server, demo_url: str, shots: Path):
                 await page.set_viewport_size({"width": width, "height": 900})
                 await page.screenshot(path=str(shots / f"serve-result-{width}.png"), full_page=True)
             done.wait(60)
+            async with page.expect_download() as download:
+                await page.click("#xlsx-link")
+            xlsx = downloads / (await download.value).suggested_filename
+            await (await download.value).save_as(xlsx)
 
             response = await page.goto(job_url + "/report/")
             csp = response.headers["content-security-policy"]
@@ -230,14 +236,14 @@ async def _self_check_in_chromium(server: Server, demo_url: str, shots: Path):
             for width in (360, 1200):
                 await page.set_viewport_size({"width": width, "height": 900})
                 await page.screenshot(path=str(shots / f"serve-report-{width}.png"))
-            return {"errors": errors, "job_url": job_url, "events": events, "elapsed": elapsed,
+            return {"errors": errors, "job_url": job_url, "events": events, "elapsed": elapsed, "xlsx": xlsx,
                     "fix_items": fix_items, "csp": csp, "items": items, "overflow": overflow}
 
 
 def test_self_check_from_the_page_shows_progress_then_the_report(open_server, demo_url, tmp_path):
     shots = SCREENSHOTS if os.environ.get("NOK_SCREENSHOTS") else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
-    seen = asyncio.run(_self_check_in_chromium(open_server, demo_url, shots))
+    seen = asyncio.run(_self_check_in_chromium(open_server, demo_url, shots, tmp_path))
     assert seen["errors"] == []
     print(f"«Проверить» → result on the page: {seen['elapsed']:.1f} s")
 
@@ -256,6 +262,24 @@ def test_self_check_from_the_page_shows_progress_then_the_report(open_server, de
     assert seen["overflow"] <= 0
     for shot in shots.glob("serve-*.png"):
         assert shot.stat().st_size > 5000
+
+    # The XLSX the page offers is the organisation's row of the operator's summary.xlsx, cell for cell.
+    audit = open_server.out / "selfcheck" / seen["job_url"].rsplit("/", 1)[1] / "audit"
+    report = json.loads((audit / "report.json").read_text(encoding="utf-8"))
+    assert seen["xlsx"].name.startswith("nok-audit-127.0.0.231-") and seen["xlsx"].suffix == ".xlsx"
+    own = openpyxl.load_workbook(seen["xlsx"])["Сводка"]
+    header, row = ([c.value for c in r] for r in own.iter_rows(max_row=2))
+    assert own.max_row == 2 and header[:4] == ["Организация", "Сайт", "Статус обхода", "Исайт"]
+    assert row[:2] == [report["site"]["name"], report["site"]["final_url"]] and row[0]
+    assert row[3:5] == [report["summary"]["site_share_1_1"]["found"], report["summary"]["site_share_1_1"]["norm"]]
+    statuses = {f"({it['id']})": it["status"] for it in report["items"]}
+    cells = {h[h.rindex("("):]: v for h, v in zip(header, row) if h.endswith(tuple(statuses))}
+    assert len(cells) == len(statuses) >= 20
+    assert {k: v.split(",")[0] for k, v in cells.items()} == {k: STATUS_WORD[st] for k, st in statuses.items()}
+    summary_dir = tmp_path / "summary"
+    assert run_cli(["report", str(audit), "--out", str(summary_dir)], timeout=60).code == 0
+    operator = openpyxl.load_workbook(summary_dir / "summary.xlsx")["Сводка"]
+    assert [[c.value for c in r] for r in operator.iter_rows()] == [header, row]
 
     # The evidence pack as a ZIP verifies after unpacking.
     status, headers, body = Client(open_server.base).request(seen["job_url"].removeprefix(open_server.base)

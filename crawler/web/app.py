@@ -25,6 +25,7 @@ from crawler.web.jobs import STAGES, Jobs
 from crawler.web.operator import Operator, StoreDown
 from crawler.web.pack import listed, pack_file, pack_zip
 from crawler.web.security import CSRF_FIELD, Gate, csrf_ok, csrf_token, remember_csrf
+from reports.exports import site_xlsx
 
 HERE = Path(__file__).parent
 # (value, label, enabled): the sectors of checklists/sectors.py; a reserved one is shown but cannot be chosen.
@@ -34,6 +35,7 @@ SECTORS = tuple((s, SECTOR_TITLES[s].capitalize() + ("" if c else " (скоро)
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 DNS_TIMEOUT = 5.0
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -163,9 +165,20 @@ def create_app(config: WebConfig) -> Starlette:
         if job.status != "done":
             raise NotFound()
         data = await asyncio.to_thread(pack_zip, audit)
-        host = (urlsplit(parse_start_url(job.url)[0]).hostname or "site").replace(":", "_")
         return Response(data, media_type="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="nok-audit-{host}-{job.id}.zip"'})
+                        headers={"Content-Disposition": f'attachment; filename="nok-audit-{_host(job)}-{job.id}.zip"'})
+
+    async def site_row(request: Request):
+        """The site's row of the operator's summary.xlsx (reports.exports), made from its report.json."""
+        job = job_of(request)
+        if job.status != "done":
+            raise NotFound()
+        try:
+            data = await asyncio.to_thread(site_xlsx, state["jobs"].audit_dir(job))
+        except ValueError:                  # no usable report.json (removed or damaged since)
+            raise NotFound() from None
+        return Response(data, media_type=XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="nok-audit-{_host(job)}-{job.id}.xlsx"'})
 
     async def health(request: Request):
         jobs = state["jobs"].jobs.values()
@@ -203,6 +216,7 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/check/{job:str}/report/", report_file),
         Route("/check/{job:str}/report/{path:path}", report_file),
         Route("/check/{job:str}/evidence.zip", evidence_zip),
+        Route("/check/{job:str}/row.xlsx", site_row),
         Route("/health", health),
         *operator.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -215,6 +229,11 @@ def create_app(config: WebConfig) -> Starlette:
 
 class NotFound(Exception):
     pass
+
+
+def _host(job) -> str:
+    """The audited host for a download's file name."""
+    return (urlsplit(parse_start_url(job.url)[0]).hostname or "site").replace(":", "_")
 
 
 def _summary(audit: Path) -> dict | None:
