@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import secrets
 import subprocess
 import threading
 import time
@@ -67,6 +68,22 @@ class Client:
     def request(self, path: str, form: dict | None = None) -> tuple[int, dict, bytes]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         req = urllib.request.Request(self.base + path, data=data, headers=self.headers)
+        try:
+            with self.opener.open(req, timeout=30) as resp:
+                return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read()
+
+    def upload(self, path: str, fields: dict, file_field: str, file: Path) -> tuple[int, dict, bytes]:
+        """A multipart/form-data POST, as the page's file form sends it."""
+        boundary = secrets.token_hex(12)
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                 for k, v in fields.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{file.name}"'
+                     f'\r\nContent-Type: application/octet-stream\r\n\r\n'.encode() + file.read_bytes() + b"\r\n")
+        req = urllib.request.Request(self.base + path, data=b"".join(parts) + f"--{boundary}--\r\n".encode(),
+                                     headers={**self.headers,
+                                              "Content-Type": f"multipart/form-data; boundary={boundary}"})
         try:
             with self.opener.open(req, timeout=30) as resp:
                 return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
@@ -401,6 +418,88 @@ def test_interrupted_cli_run_appears_and_is_resumed_from_the_page(sites, tmp_pat
         assert 'id="done">3<' in page
         assert page.count('class="report-link"') == 3          # one result per site, none twice
         assert 'id="resume"' not in page
+    finally:
+        server.stop()
+
+
+def _counts(page: str) -> dict[str, int]:
+    return {name: int(n) for name, n in re.findall(r'<b id="(done|running|interrupted|pending)">(\d+)<', page)}
+
+
+def _run_sites(out: Path) -> dict[str, tuple[str, str, int]]:
+    """{site URL: (status, worker, results filed)} of run 1, from the store."""
+    from sqlalchemy import func, select
+
+    from crawler.store.db import open_store
+    from crawler.store.schema import Organisation, Result, RunSite
+    store = open_store(f"sqlite:///{out / 'nok-audit.db'}", migrate=False)
+    try:
+        with store.session() as s:
+            filed = dict(s.execute(select(Result.run_site_id, func.count()).group_by(Result.run_site_id)).all())
+            return {url: (status, worker, filed.get(site_id, 0)) for site_id, url, status, worker in s.execute(
+                select(RunSite.id, Organisation.url, RunSite.status, RunSite.worker)
+                .join(Organisation, Organisation.id == RunSite.org_id).where(RunSite.run_id == 1))}
+    finally:
+        store.close()
+
+
+def test_server_killed_mid_run_then_restarted_shows_the_run_and_resumes_it(sites, tmp_path):
+    """A run started from the page outlives a SIGKILL of `serve` (it runs in its own session); the restarted
+    server shows it going on. Killed too (as a machine or cgroup stop would), it is shown interrupted with the
+    right counts, and «Продолжить» finishes it: one result per site, finished sites not fetched again."""
+    import signal
+
+    names = ("kcson_full", "kcson_1251", "kcson_robots", "kcson_decoys", "kcson_moved_target")
+    out, registry = tmp_path / "out", tmp_path / "reestr.csv"
+    registry.write_text("Наименование;Сайт\n" + "".join(f"{n};{sites[n].base_url}/\n" for n in names),
+                        encoding="utf-8")
+    slow = "--check-options=--delay 0.3 --timeout 5 --no-browser"     # each site takes a few seconds
+    server = Server(out, "127.0.0.234", "--allow-private", slow)
+    try:
+        client = Client(server.base)
+        status, _, body = client.upload("/runs/registry", {"csrf": client.csrf()}, "registry", registry)
+        assert status == 200, body.decode()
+        upload = re.search(rb'name="upload" value="([0-9a-f]{16})"', body).group(1).decode()
+        status, headers, _ = client.request("/runs/start", {"csrf": client.csrf(), "upload": upload, "jobs": "1"})
+        assert status == 303 and headers["location"] == "/runs/1"
+        _wait_for(lambda: _counts(_run_page(client, 1)).get("done", 0) >= 1)
+
+        server.proc.kill()                                   # the web server dies, not gracefully
+        server.proc.wait()
+        server = Server(out, "127.0.0.234", "--allow-private", slow)
+        client = Client(server.base)
+        # The run went on by itself: the page shows a site being audited and no «Продолжить».
+        page = _wait_for(lambda: (lambda html: html if _counts(html).get("running") == 1 else None)(
+            _run_page(client, 1)), 60)
+        assert 'data-status="active"' in page and 'id="resume"' not in page
+        worker = next(w for st, w, _ in _run_sites(out).values() if st == "running")
+        run_pid = int(worker.split(":")[1])
+        assert run_pid != server.proc.pid
+
+        os.killpg(run_pid, signal.SIGKILL)                   # now the run and its check die too
+        before = _run_sites(out)
+        hits = {url: len(sites[n].requests) for n in names for url in [f"{sites[n].base_url}/"]}
+        done = {url for url, (st, _, _) in before.items() if st == "done"}
+        assert 1 <= len(done) < len(names), before
+        page = _wait_for(lambda: (lambda html: html if 'id="resume"' in html else None)(_run_page(client, 1)), 30)
+        cut = sum(st == "running" for st, _, _ in before.values())
+        assert _counts(page) == {"done": len(done), "running": 0, "pending": len(names) - len(done) - cut,
+                                 **({"interrupted": cut} if cut else {})}
+        assert "прерван" in page and page.count('class="report-link"') == len(done)
+
+        status, headers, _ = client.request("/runs/1/resume", {"csrf": client.csrf()})
+        assert status == 303 and headers["location"] == "/runs/1"
+        page = _wait_for(lambda: (lambda html: html if 'data-status="finished"' in html else None)(
+            _run_page(client, 1)), 180)
+        assert _counts(page)["done"] == len(names) and page.count('class="report-link"') == len(names)
+        after = _run_sites(out)
+        assert {url: filed for url, (_, _, filed) in after.items()} == {url: 1 for url in before}  # one result each
+        for n in names:
+            url = f"{sites[n].base_url}/"
+            if url in done:
+                assert len(sites[n].requests) == hits[url], f"{n} was fetched again"
+            else:
+                assert len(sites[n].requests) > hits[url], f"{n} was not audited after «Продолжить»"
     finally:
         server.stop()
 

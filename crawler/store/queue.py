@@ -43,12 +43,19 @@ def _alive_here(worker: str) -> bool | None:
     if host != socket.gethostname():
         return None
     try:
-        os.kill(int(rest.split(":")[0]), 0)
+        pid = int(rest.split(":")[0])
+        os.kill(pid, 0)
     except (ValueError, ProcessLookupError):
         return False
     except PermissionError:
         return True
-    return True
+    # A killed worker whose parent has not collected it yet (an orphan under an init that does not reap, as
+    # in some containers) still answers signal 0: a zombie is gone too.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 @dataclass
@@ -118,24 +125,24 @@ def _gone(worker: str, beat: datetime | None) -> bool:
     return alive is False or (alive is None and (beat is None or beat < now() - STALE_AFTER))
 
 
-def live_sites(store: Store, run_id: int) -> int:
-    """The run's sites being audited by a worker that is still there (a run with none can be resumed)."""
+def gone_sites(store: Store, run_id: int) -> dict[int, str]:
+    """The run's running sites whose worker is gone, with that worker (interrupted: `--resume` puts them back
+    in the queue)."""
     with store.session() as s:
-        rows = s.execute(select(RunSite.worker, RunSite.heartbeat_at)
+        rows = s.execute(select(RunSite.id, RunSite.worker, RunSite.heartbeat_at)
                          .where(RunSite.run_id == run_id, RunSite.status == RUNNING)).all()
-    return sum(not _gone(worker, beat) for worker, beat in rows)
+    return {site_id: worker for site_id, worker, beat in rows if _gone(worker, beat)}
 
 
 def release_stale(store: Store, run_id: int) -> int:
     """Put sites whose worker is gone back in the queue; the number released."""
-    with store.session() as s:
-        rows = s.execute(select(RunSite.id, RunSite.worker, RunSite.heartbeat_at)
-                         .where(RunSite.run_id == run_id, RunSite.status == RUNNING)).all()
-        gone = [site_id for site_id, worker, beat in rows if _gone(worker, beat)]
-        if gone:
-            s.execute(update(RunSite).where(RunSite.id.in_(gone), RunSite.status == RUNNING)
+    gone = gone_sites(store, run_id)
+    if gone:
+        with store.session() as s:      # still the dead worker's: a gone worker never comes back
+            s.execute(update(RunSite).where(RunSite.id.in_(gone), RunSite.worker.in_(set(gone.values())),
+                                            RunSite.status == RUNNING)
                       .values(status=PENDING, worker="", note="прерван — будет проверен заново"))
-        return len(gone)
+    return len(gone)
 
 
 def requeue_unsuccessful(store: Store, run_id: int) -> int:

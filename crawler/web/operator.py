@@ -175,20 +175,26 @@ class Operator:
         run = await self._db(queue.get_run, run_id)
         if run is None:
             return await self.not_found(request, None)
-        progress = await self._db(queue.progress, run_id)
+        ours = bool(self._reap())           # first: a run of ours that was killed is collected, not a zombie
+        progress, gone = await self._running(run_id)
         sites = await self._db(queue.sites_of, run_id)
         results = {r.run_site_id: r for r, _ in await self._db(_results, run_id)}
         summary = Path(run.out_dir or "") / "summary" / "summary.html"
-        ours = bool(self._reap())
         elapsed = (_aware(run.finished_at or datetime.now(timezone.utc)) - _aware(run.started_at)).total_seconds()
         left = progress.pending + progress.running
         eta = round(elapsed / progress.done * left) if progress.done and left else None
         # Interrupted: nothing of this server's and no live worker anywhere is auditing its sites.
         resumable = (run.status == queue.RUN_ACTIVE and run.kind == "audit" and not ours
-                     and not await self._db(queue.live_sites, run_id))
+                     and progress.running == len(gone))
         return self.page(request, "run.html", run=run, progress=progress, sites=sites, results=results,
-                         has_summary=summary.is_file(), eta=eta, resumable=resumable,
+                         has_summary=summary.is_file(), eta=eta, resumable=resumable, gone=gone,
                          active=run.status == queue.RUN_ACTIVE, outcome_text=OUTCOME_TEXT)
+
+    async def _running(self, run_id: int):
+        """(progress, {site id: worker} of its running sites whose worker is gone — killed with a server, a
+        machine or by hand; they wait for «Продолжить»)."""
+        progress = await self._db(queue.progress, run_id)
+        return progress, await self._db(queue.gone_sites, run_id)
 
     async def resume(self, request: Request):
         from crawler.web.security import csrf_ok
@@ -201,8 +207,10 @@ class Operator:
         run = await self._db(queue.get_run, run_id)
         if run is None:
             return await self.not_found(request, None)
-        if run.status == queue.RUN_ACTIVE and not self._reap() and not await self._db(queue.live_sites, run_id):
-            self._spawn(["--resume", str(run_id)], f"resume-{run_id}.log")
+        if run.status == queue.RUN_ACTIVE and not self._reap():
+            progress, gone = await self._running(run_id)
+            if progress.running == len(gone):       # no live worker (e.g. a run that outlived a restart) on it
+                self._spawn(["--resume", str(run_id)], f"resume-{run_id}.log")
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
     async def site_file(self, request: Request):
