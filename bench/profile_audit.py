@@ -39,7 +39,7 @@ sys.path.insert(0, REPO)
 STAGES = {
     "imports": "imports done lazily during the run (Scrapy loads its components by name)",
     "engine": "fetch + Scrapy engine (downloader, middlewares, scheduler, spider link following)",
-    "html_parse": "HTML parse + text extraction (crawler/snapshot.py extract)",
+    "html_parse": "HTML parse + text extraction (crawler/extract.py)",
     "documents": "document text extraction (crawler/documents.py)",
     "storage": "storage (crawler/crawlstore.py: write snapshots + gzip bodies, load the crawl)",
     "checklist": "checklist load + compile (YAML, phrase automaton)",
@@ -54,15 +54,15 @@ STAGES = {
 TARGETS = [
     ("crawler.cli", "main", "cli"),
     ("crawler.audit", "run_crawl", "engine"),
-    ("crawler.snapshot", "extract", "html_parse"),
+    ("crawler.extract", "extract", "html_parse"),
     ("crawler.documents", "extract_text", "documents"),
     ("crawler.crawlstore", "CrawlWriter.__init__", "storage"),
     ("crawler.crawlstore", "CrawlWriter.save_body", "storage"),
     ("crawler.crawlstore", "CrawlWriter.add_page", "storage"),
     ("crawler.crawlstore", "CrawlWriter.add_document", "storage"),
     ("crawler.crawlstore", "CrawlWriter.close", "storage"),
-    ("crawler.crawlstore", "load_crawl", "storage"),
-    ("crawler.crawlstore", "StoredCrawl.html_of", "storage"),
+    ("checklists.model.crawl", "StoredCrawl.load", "storage"),
+    ("crawler.crawlstore", "page_html", "storage"),
     ("checklists.loading", "load_checklist", "checklist"),
     ("checklists.checks", "compiled_for", "checklist"),
     ("checklists.engine", "evaluate", "rules"),
@@ -87,8 +87,8 @@ def import_all() -> None:
     import crawler.cli  # noqa: F401
     import crawler.crawlstore  # noqa: F401
     import crawler.documents  # noqa: F401
+    import crawler.extract  # noqa: F401
     import crawler.pipelines  # noqa: F401
-    import crawler.snapshot  # noqa: F401
     import crawler.spiders.audit  # noqa: F401
     import checklists.checks  # noqa: F401
     import checklists.crawl_view  # noqa: F401

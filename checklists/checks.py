@@ -35,7 +35,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Callable
 
 from checklists import patterns as pat
-from checklists.model import INDICATORS, Checklist, Item
+from checklists.model.checklist import INDICATORS, Checklist, Item
 from checklists.morphology import PhraseMatcher, snippet
 
 if TYPE_CHECKING:

@@ -17,9 +17,10 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from urllib.parse import unquote, urlsplit
 
-from crawler.crawlstore import StoredCrawl
-from crawler.journal import Problem
-from crawler.snapshot import DocumentSnapshot, PageSnapshot, main_content
+from checklists.model.crawl import StoredCrawl
+from checklists.model.journal import Problem
+from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
+from crawler.extract import main_content
 
 from checklists.checks import CompiledChecklist
 from checklists.morphology import EMPTY_SCAN, TextScan

@@ -27,14 +27,14 @@ searched for and what was found instead (e.g. only news mentions).
 """
 from __future__ import annotations
 
-from crawler.crawlstore import StoredCrawl
+from checklists.model.crawl import StoredCrawl
 
 from checklists import sveden
 from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
 from checklists.crawl_view import CrawlView, Unit, definite_failure, http_status_of, plural
 from checklists.loading import load_checklist  # noqa: F401 (re-export)
-from checklists.model import Checklist, Item
-from checklists.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK, Evidence, Finding
+from checklists.model.checklist import Checklist, Item
+from checklists.model.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK, Evidence, Finding
 
 __all__ = ["load_checklist", "evaluate", "ChecklistError"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from checklists.checks import ChecklistError
-from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, UNKNOWN, Finding
+from checklists.model.results import ABSENT, NOT_APPLICABLE, PRESENT, UNKNOWN, Finding
 
 COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
 SECTION_ITEM = "sveden_section"

@@ -337,7 +337,7 @@ async def browser_stage(browser, browser_error: str, crawl, findings, out_dir: P
 async def _accessibility(browser, crawl, controls, options) -> list:
     from crawler.control.accessibility import check_accessibility
     from crawler.control.browser import site_context
-    from crawler.control.model import AccessibilityResult
+    from checklists.model.control import AccessibilityResult
     from crawler.control.stage import offline_route
 
     home = crawl.journal.final_url or crawl.journal.start_url
@@ -367,7 +367,7 @@ def save_accessibility(out_dir: Path, results) -> None:
 
 
 def load_accessibility(out_dir: Path):
-    from crawler.control.model import AccessibilityResult
+    from checklists.model.control import AccessibilityResult
 
     path = Path(out_dir) / ACCESSIBILITY_FILE
     if not path.exists():

@@ -1,36 +1,13 @@
-"""A stored crawl on disk: the hand-over point between the crawl and evaluation.
-
-Layout of a crawl folder:
-    pages.jsonl       one PageSnapshot per line
-    documents.jsonl   one DocumentSnapshot per line
-    crawl.json        the CrawlJournal (written when the crawl ends)
-    html/<sha256>.html.gz   raw page bodies, as fetched
-"""
+"""Writing a crawl folder during the crawl, and opening one for evaluation (layout: checklists.model.crawl)."""
 from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.journal import CrawlJournal
-from crawler.snapshot import DocumentSnapshot, PageSnapshot
-
-PAGES = "pages.jsonl"
-DOCUMENTS = "documents.jsonl"
-JOURNAL = "crawl.json"
-HTML_DIR = "html"
-
-
-@dataclass
-class StoredCrawl:
-    folder: Path
-    journal: CrawlJournal
-    pages: list[PageSnapshot]
-    documents: list[DocumentSnapshot]
-
-    def html_of(self, page: PageSnapshot) -> bytes:
-        return gzip.decompress((self.folder / page.html_file).read_bytes())
+from checklists.model.crawl import DOCUMENTS, HTML_DIR, JOURNAL, PAGES, StoredCrawl
+from checklists.model.journal import CrawlJournal
+from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 
 
 class CrawlWriter:
@@ -66,25 +43,10 @@ class CrawlWriter:
         tmp.replace(self.folder / JOURNAL)
 
 
-def _read_jsonl(path: Path):
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue      # a line cut by a crash
+def page_html(crawl: StoredCrawl, page: PageSnapshot) -> bytes:
+    """The raw body of a stored page, as fetched."""
+    return gzip.decompress((crawl.folder / page.html_file).read_bytes())
 
 
 def load_crawl(folder: Path) -> StoredCrawl:
-    folder = Path(folder)
-    journal_path = folder / JOURNAL
-    if not journal_path.exists():
-        raise FileNotFoundError(f"в папке {folder} нет сохранённого обхода ({JOURNAL})")
-    journal = CrawlJournal.from_dict(json.loads(journal_path.read_text(encoding="utf-8")))
-    pages = [PageSnapshot.from_dict(d) for d in _read_jsonl(folder / PAGES)]
-    documents = [DocumentSnapshot.from_dict(d) for d in _read_jsonl(folder / DOCUMENTS)]
-    return StoredCrawl(folder=folder, journal=journal, pages=pages, documents=documents)
+    return StoredCrawl.load(folder)

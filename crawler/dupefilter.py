@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from scrapy.dupefilters import RFPDupeFilter
 
-from crawler.journal import Problem
+from checklists.model.journal import Problem
 
 
 class AuditDupeFilter(RFPDupeFilter):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.snapshot import DocumentSnapshot, PageSnapshot
+from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 
 
 @dataclass

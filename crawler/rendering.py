@@ -1,7 +1,7 @@
 """Rendering pages whose navigation is built by JavaScript (`--render auto|never|always`).
 
 Most pages are fetched without a browser. In `auto` mode a page is rendered in Chromium when its static
-HTML looks like a script-built shell (`PageSnapshot.render_hint`, set by crawler/snapshot.py), so the crawl still reaches the sections its menu
+HTML looks like a script-built shell (`PageSnapshot.render_hint`, set by crawler/extract.py), so the crawl still reaches the sections its menu
 links to. One Chromium is started lazily, on the first page that needs it.
 """
 from __future__ import annotations

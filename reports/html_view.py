@@ -16,8 +16,8 @@ import unicodedata
 from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from checklists.model import INDICATORS
-from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
+from checklists.model.checklist import INDICATORS
+from checklists.model.results import ABSENT, NOT_APPLICABLE, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
 from reports import labels
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
 from reports.russian_format import (format_bytes, format_decimal, format_duration, format_int, format_percent,

@@ -6,7 +6,7 @@ place, so the JSON, the HTML and the terminal summary say the same thing.
 """
 from __future__ import annotations
 
-from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
+from checklists.model.results import ABSENT, NOT_APPLICABLE, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
 
 STATUSES = (PRESENT, ABSENT, UNKNOWN)
 
@@ -95,7 +95,7 @@ WORKS_NOT_ESTABLISHED = "не проверялось: наличие не уст
 WORKS_NO_RESULT = "не проверялось: контрольная проверка для этого пункта не выполнялась"
 WORKS_BADGE = {True: "работает", False: "не работает", None: "не проверено"}
 
-# How the control stage established `works` (crawler/control/model.py: BROWSER, VALIDATED, HTTP).
+# How the control stage established `works` (checklists/model/control.py: BROWSER, VALIDATED, HTTP).
 CONTROL_METHOD_TEXT = {
     "browser": "проверено в браузере (Chromium)",
     "validated": "проверены публикация и корректность номера или адреса; звонок и письмо не выполнялись",

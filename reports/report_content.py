@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 import functools
 
 from checklists import scoring
-from checklists.model import INDICATORS, Checklist, Item
+from checklists.model.checklist import INDICATORS, Checklist, Item
+from checklists.model.control import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult
+from checklists.model.crawl import StoredCrawl
+from checklists.model.journal import PROBLEM_KINDS, CrawlJournal, Problem
+from checklists.model.results import ABSENT, EVIDENCE_KINDS, PRESENT, UNKNOWN, Evidence, Finding
 from checklists.operator_data import OperatorData
-from checklists.results import ABSENT, EVIDENCE_KINDS, PRESENT, UNKNOWN, Evidence, Finding
 from checklists.sveden import markup_fixes
-from crawler.control.model import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult
-from crawler.crawlstore import StoredCrawl
-from crawler.journal import PROBLEM_KINDS, CrawlJournal, Problem
 from reports import labels
 from reports.diff import diff_reports
 from reports.russian_format import format_decimal

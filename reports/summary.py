@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from checklists.results import ABSENT, NOT_APPLICABLE, PRESENT, STRONG, UNKNOWN
+from checklists.model.results import ABSENT, NOT_APPLICABLE, PRESENT, STRONG, UNKNOWN
 from checklists.sectors import DEFAULT as DEFAULT_SECTOR
 from checklists.sectors import TITLES as SECTOR_TITLES
 from reports import labels

@@ -40,8 +40,8 @@ from pathlib import Path
 import pytest
 
 from checklists.engine import evaluate, load_checklist
+from checklists.model.control import BROWSER, HTTP, VALIDATED, ControlResult
 from crawler.control.browser import chromium, chromium_path
-from crawler.control.model import BROWSER, HTTP, VALIDATED, ControlResult
 from crawler.control.scenario import ScenarioError, parse_scenarios
 from crawler.control.stage import (CONTROLS_FILE, ControlOptions, control_site, load_controls, run_controls,
                                    run_controls_many)

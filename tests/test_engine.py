@@ -1,6 +1,6 @@
 """Checklist engine: loading YAML checklists and evaluating stored crawls.
 
-Snapshots are built in code from small HTML strings with crawler.snapshot.extract() and a
+Snapshots are built in code from small HTML strings with crawler.extract.extract() and a
 hand-made CrawlJournal / StoredCrawl: no network, no server, no stored files.
 """
 from __future__ import annotations
@@ -14,11 +14,12 @@ import pytest
 
 from checklists import patterns
 from checklists.engine import ChecklistError, evaluate, load_checklist
+from checklists.model.crawl import StoredCrawl
+from checklists.model.journal import CrawlJournal, Problem, RobotsInfo
+from checklists.model.results import ABSENT, EVIDENCE_KINDS, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
+from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 from checklists.morphology import PhraseMatcher, stems_of
-from checklists.results import ABSENT, EVIDENCE_KINDS, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
-from crawler.crawlstore import StoredCrawl
-from crawler.journal import CrawlJournal, Problem, RobotsInfo
-from crawler.snapshot import DocumentSnapshot, PageSnapshot, extract
+from crawler.extract import extract
 
 SITE = "https://kcson.example.ru"
 

@@ -19,7 +19,8 @@ import jsonschema
 import pytest
 
 from conftest import FAST, open_in_chromium, run_cli
-from crawler.snapshot import PageSnapshot, extract
+from checklists.model.snapshot import PageSnapshot
+from crawler.extract import extract
 from reports.site_name import site_name
 from sitesrv import start_site
 

@@ -9,12 +9,12 @@ import jsonschema
 import lxml.html
 import pytest
 
-from checklists.model import INDICATORS, Checklist, Item
-from checklists.results import EVIDENCE_KINDS, REJECTED, WEAK, Evidence, Finding
-from crawler.control.model import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult, Screenshot
+from checklists.model.checklist import INDICATORS, Checklist, Item
+from checklists.model.control import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult, Screenshot
+from checklists.model.journal import PROBLEM_KINDS, CrawlJournal, Problem, RobotsInfo
+from checklists.model.results import EVIDENCE_KINDS, REJECTED, WEAK, Evidence, Finding
+from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 from crawler.crawlstore import CrawlWriter, load_crawl
-from crawler.journal import PROBLEM_KINDS, CrawlJournal, Problem, RobotsInfo
-from crawler.snapshot import DocumentSnapshot, PageSnapshot
 from reports import labels
 from reports.html_view import link, readable_url
 from reports.render import (SCHEMA_PATH, ReportInputError, ReportSchemaError, build_report, render_html,

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import axe_playwright_python
 
+from checklists.model.control import AccessibilityResult
 from crawler.control.axe_ru import HELP_RU
-from crawler.control.model import AccessibilityResult
 
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 _m = re.search(r"axe v(\d+\.\d+\.\d+)", AXE_SCRIPT[:200])

@@ -18,10 +18,12 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from checklists.results import STRONG, Finding
-from crawler.crawlstore import StoredCrawl
+from checklists.model.crawl import StoredCrawl
+from checklists.model.results import STRONG, Finding
+from checklists.model.snapshot import PageSnapshot
+from crawler.crawlstore import page_html
+from crawler.extract import anchor_text
 from crawler.scope import host_key
-from crawler.snapshot import PageSnapshot, anchor_text
 
 
 
@@ -88,7 +90,7 @@ class SiteInfo:
             return self._anchors[page.url]
         out: list[Anchor] = []
         try:
-            raw = self.crawl.html_of(page)
+            raw = page_html(self.crawl, page)
             root = lxml.html.document_fromstring(raw.decode(page.encoding or "utf-8", "replace"))
         except (OSError, ValueError, etree.ParserError, LookupError):
             root = None

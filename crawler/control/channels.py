@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 import phonenumbers
 from email_validator import EmailNotValidError, EmailUndeliverableError, validate_email
 
+from checklists.model.control import HTTP
 from checklists.patterns import find_email, find_phone
 from crawler.control import dom_scripts as js
 from crawler.control.candidates import leads_nowhere
-from crawler.control.model import HTTP
 from crawler.control.netguard import Refused
 from crawler.control.scenario import (RunContext, Step, Verdict, call_step, click_and_settle, finder,
                                       measure_page, seconds_ru)

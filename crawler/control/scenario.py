@@ -39,8 +39,8 @@ from typing import Any, Awaitable, Callable
 import yaml
 from playwright.async_api import Error as PlaywrightError
 
+from checklists.model.control import BROWSER, HTTP, VALIDATED, Screenshot
 from crawler.control import dom_scripts as js
-from crawler.control.model import BROWSER, HTTP, VALIDATED, Screenshot
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "checklists" / "controls.yaml"
 
@@ -379,7 +379,7 @@ class RunContext:
     sset: ScenarioSet
     attempt: int
     candidate: Any                  # crawler.control.candidates.Candidate or None
-    finding: Any                    # checklists.results.Finding of the item
+    finding: Any                    # checklists.model.results.Finding of the item
     site: Any                       # crawler.control.candidates.SiteInfo
     options: Any                    # crawler.control.stage.ControlOptions
     out_dir: Path

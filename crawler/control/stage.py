@@ -30,14 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checklists.results import ABSENT, PRESENT, Finding
+from checklists.model.control import SCREENSHOTS, ControlResult
+from checklists.model.crawl import StoredCrawl
+from checklists.model.results import ABSENT, PRESENT, Finding
 from crawler import settings as crawl_settings
 from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
-from crawler.control.model import SCREENSHOTS, ControlResult
 from crawler.control.netguard import BrowserGuard
 from crawler.control.scenario import RunContext, Scenario, ScenarioSet, load_scenarios, run_scenario, seconds_ru
-from crawler.crawlstore import StoredCrawl
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser

@@ -24,14 +24,15 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from checklists.model.journal import CrawlJournal, Problem
+from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 from crawler.documents import (NOT_FETCHED_KINDS, document_relevance, extract_text, kind_from_content_type,
                                kind_from_url)
 from crawler.errors import classify
+from crawler.extract import extract
 from crawler.items import FetchedDocument, FetchedPage
-from crawler.journal import CrawlJournal, Problem
 from crawler.rendering import RENDER_MODES, PageRenderer
 from crawler.scope import SiteScope
-from crawler.snapshot import DocumentSnapshot, PageSnapshot, extract
 from crawler.traps import TrapGuard, canonical_url
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")

@@ -17,9 +17,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from checklists.model.control import SCREENSHOTS
+from checklists.model.crawl import DOCUMENTS, JOURNAL, PAGES
 from crawler.audit import CRAWL_SUBDIR, EXIT_OK, EXIT_UNREACHABLE
-from crawler.control.model import SCREENSHOTS
-from crawler.crawlstore import DOCUMENTS, JOURNAL, PAGES
 from crawler.scope import host_key
 from reports.manifest import MANIFEST_NAME
 
