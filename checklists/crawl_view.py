@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlsplit
 from checklists.model.crawl import StoredCrawl
 from checklists.model.journal import Problem
 from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
-from crawler.extract import main_content
 
 from checklists.checks import CompiledChecklist
 from checklists.morphology import EMPTY_SCAN, TextScan
@@ -33,7 +32,6 @@ _DATED_URL = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])/(?:(?:0?[1-9]|[12]\d
 _DATE_AT_START = re.compile(
     r"^(?:(?:опубликовано|дата публикации|добавлено|размещено|дата)\s*:?\s*)?"
     r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\s+(?:" + "|".join(MONTHS_GENITIVE) + r")\s+\d{4})", re.I)
-_ICON_SRC = re.compile(r"icon|logo|spacer|blank|pixel|counter|banner|button|arrow|\.svg(?:$|\?)|^data:", re.I)
 _INDEX_FILE = re.compile(r"/index\.(?:php|html?|aspx?)$", re.I)
 _TRACKING = re.compile(r"(?:^|(?<=&))(?:utm_[a-z]+|yclid|gclid|fbclid|_openstat)=[^&]*", re.I)
 _SHORT_TEXT_CACHE_LIMIT = 200_000
@@ -600,7 +598,7 @@ class CrawlView:
             return False
         if self._child_links(u) >= 2:
             return False                      # a section index: its content is its sub-pages
-        return not self._has_content_images(page)
+        return not page.content_image
 
     def _child_links(self, u: PageUnit) -> int:
         """Links from a page to distinct pages below its own path (/nok/ → /nok/plan-2025/)."""
@@ -609,27 +607,6 @@ class CrawlView:
             return 0
         prefix = base.rstrip("/") + "/"
         return len({k for k in (self.key(link.url) for link in u.page.links) if k and k.startswith(prefix)})
-
-    def _has_content_images(self, page: PageSnapshot) -> bool:
-        """Read the stored HTML of a short page: does its main area show a picture (a scheme of
-        the structure, a scanned order)? Missing HTML counts as no picture."""
-        try:
-            import lxml.html
-            html = self.crawl.html_of(page)
-            root = lxml.html.document_fromstring(html)
-        except Exception:                     # no stored body, unreadable body
-            return False
-        body = root.find("body")
-        main = main_content(body if body is not None else root)
-        for img in main.iter("img"):
-            src = img.get("src") or img.get("data-src") or ""
-            if not src or _ICON_SRC.search(src):
-                continue
-            width = img.get("width") or ""
-            if width.isdigit() and int(width) < 100:
-                continue
-            return True
-        return False
 
     # ---- completeness
     def _cut_off_reason(self) -> str:

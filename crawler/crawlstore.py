@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
+
+import lxml.html
+from lxml import etree
 
 from checklists.model.crawl import DOCUMENTS, HTML_DIR, JOURNAL, PAGES, StoredCrawl
 from checklists.model.journal import CrawlJournal
 from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
+from crawler.extract import content_image
 
 
 class CrawlWriter:
@@ -49,4 +54,15 @@ def page_html(crawl: StoredCrawl, page: PageSnapshot) -> bytes:
 
 
 def load_crawl(folder: Path) -> StoredCrawl:
-    return StoredCrawl.load(folder)
+    """A stored crawl, ready for evaluation: a page stored before a snapshot field existed gets it from its
+    stored HTML here, once, so evaluation never reads raw HTML (a missing body reads as no picture)."""
+    crawl = StoredCrawl.load(folder)
+    for page in crawl.pages:
+        if page.content_image is None:
+            try:
+                root = lxml.html.document_fromstring(page_html(crawl, page))
+            except (OSError, EOFError, zlib.error, etree.ParserError, ValueError):   # no or broken body
+                page.content_image = False
+                continue
+            page.content_image = content_image(root)
+    return crawl

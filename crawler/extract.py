@@ -20,6 +20,9 @@ _MENU_ATTR = re.compile(r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|breadcrumbs?
 _MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
                "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]")
 _WS = re.compile(r"\s+")
+# Pictures that are page furniture, not content (a short page showing only these is still a stub).
+_ICON_SRC = re.compile(r"icon|logo|spacer|blank|pixel|counter|banner|button|arrow|\.svg(?:$|\?)|^data:", re.I)
+_CHROME_TAGS = ("header", "footer", "nav", "aside")
 _NOSCRIPT_JS = re.compile(r"javascript|включите", re.I)
 _URL_IN_SCRIPT = re.compile(r"""https?://[^\s"'<>()\\]+""")
 # Browsers read a stray «</br>» as a line break; libxml2 drops it (and glues «Иванова</br>Анна»).
@@ -98,6 +101,25 @@ def main_content(body):
     for el in list(body.iter("header", "footer", "nav", "aside")):
         el.drop_tree()
     return body
+
+
+def content_image(root) -> bool:
+    """Does the page's main area (as `main_content` finds it) show a picture: a scheme of the structure, a
+    scanned order — not an icon, a logo or a small button? Reads the tree without changing it."""
+    body = root.find("body")
+    body = root if body is None else body
+    main = next((found[0] for found in (body.xpath(xp) for xp in _MAIN_XPATH) if found), None)
+    for img in (main if main is not None else body).iter("img"):
+        if main is None and any(a.tag in _CHROME_TAGS for a in img.iterancestors()):
+            continue
+        src = img.get("src") or img.get("data-src") or ""
+        if not src or _ICON_SRC.search(src):
+            continue
+        width = img.get("width") or ""
+        if width.isdigit() and int(width) < 100:
+            continue
+        return True
+    return False
 
 
 def _render_hint(root, links: int) -> str:
@@ -210,6 +232,7 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
                               submit_disabled=bool(submits) and all(e.get("disabled") is not None for e in submits)))
     snapshot.forms = forms
     snapshot.render_hint = _render_hint(root, len(links))
+    snapshot.content_image = content_image(root)
 
     body = root.find("body")
     if body is None:

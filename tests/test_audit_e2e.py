@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
+from crawler.crawlstore import load_crawl
+
 from conftest import BROWSER, FAST, SITES, expected, open_in_chromium, run_cli
 
 SITES_WITH_EXPECTATIONS = ["kcson_full", "kcson_1251", "kcson_robots", "kcson_broken", "kcson_jsmenu",
@@ -154,6 +156,23 @@ def test_evaluate_reruns_a_stored_crawl_with_a_changed_checklist_without_fetchin
     ids = {i["id"] for i in rerun.report["items"]}
     assert "tariffs" not in ids and "charter" in ids
     assert len(sites["kcson_full"].requests) == hits_before
+
+
+@pytest.mark.parametrize("name", ["kcson_full", "kcson_robots", "kcson_1251"])   # 1251: a tariffs page with a picture
+def test_evaluate_of_a_crawl_stored_before_a_snapshot_field_gives_the_same_findings(audit, tmp_path, name):
+    """A crawl stored before `content_image` existed: it is filled from the stored HTML once when loading,
+    and the findings stay exactly those of the audit."""
+    run = audit_as_expected(audit, name)
+    out = _copy(run, tmp_path)
+    pages = out / "crawl" / "pages.jsonl"
+    old = [json.loads(line) for line in pages.read_text(encoding="utf-8").splitlines()]
+    assert old and all("content_image" in p for p in old)
+    pages.write_text("".join(json.dumps({k: v for k, v in p.items() if k != "content_image"}, ensure_ascii=False)
+                             + "\n" for p in old), encoding="utf-8")
+    assert [p.content_image for p in load_crawl(out / "crawl").pages] == [p["content_image"] for p in old]
+    rerun = run_cli(["evaluate", str(out)], out)
+    assert rerun.code == run.code, rerun.stderr
+    assert rerun.report["items"] == run.report["items"]
 
 
 def test_site_reached_by_name_with_resolve(sites, tmp_path):

@@ -204,6 +204,16 @@ def test_page_with_only_a_heading_is_a_stub_but_one_with_documents_is_not():
     assert f.status == PRESENT and f.evidence[0].url == SITE + "/tarify/"
 
 
+def test_short_page_showing_a_scheme_is_not_a_stub_but_one_showing_an_icon_is():
+    """The picture is read from the snapshot (extracted once during the crawl), not from stored HTML."""
+    scheme = page("/struktura/", html_doc("Структура", '<h1>Структура</h1><img src="/img/shema.png" width="800">'))
+    icon = page("/struktura/", html_doc("Структура", '<h1>Структура</h1><img src="/img/icon-print.png">'
+                                                     '<img src="/img/p.jpg" width="16">'))
+    assert scheme.content_image is True and icon.content_image is False
+    assert findings(crawl_of([home(), scheme]))["structure"].status == PRESENT
+    assert findings(crawl_of([home(), icon]))["structure"].status == ABSENT
+
+
 def test_section_index_with_sub_pages_is_not_a_stub_but_a_lone_heading_with_siblings_is():
     side = ('<li><a href="/nok/rezultaty-2025/">Результаты 2025</a></li><li><a href="/nok/plan/">План</a></li>'
             '<li><a href="/o-nas/">Об учреждении</a></li>')

@@ -60,6 +60,9 @@ class PageSnapshot:
     forms: list[FormInfo] = field(default_factory=list)
     render_hint: str = ""    # why the static HTML looks script-built (Russian), '' when it does not
     rendered: bool = False   # the fields above come from the DOM after scripts ran (Chromium)
+    # The main area shows a picture, not an icon (a short page with one is not a stub). None: the page was
+    # crawled before this was extracted (crawler.crawlstore.load_crawl fills it from the stored HTML).
+    content_image: bool | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
