@@ -17,10 +17,11 @@ from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from checklists.model.checklist import INDICATORS
+from checklists.model.control import IMPACTS
 from checklists.model.results import ABSENT, NOT_APPLICABLE, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK
 from reports import labels
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
-from reports.russian_format import (format_bytes, format_decimal, format_duration, format_int, format_percent,
+from reports.russian_format import (capitalized, format_bytes, format_decimal, format_duration, format_int, format_percent,
                                     format_time)
 
 # How much of a long list the HTML shows; report.json always holds everything.
@@ -35,7 +36,7 @@ STRENGTH_CSS = {STRONG: "ev-strong", WEAK: "ev-weak", REJECTED: "ev-rejected"}
 STRENGTH_ORDER = {STRONG: 0, WEAK: 1, REJECTED: 2}
 WORKS_CSS = {True: "works-yes", False: "works-no", None: "works-unknown"}
 IMPACT_CSS = {"critical": "imp-critical", "serious": "imp-serious", "moderate": "imp-moderate", "minor": "imp-minor"}
-IMPACT_ORDER = {imp: n for n, imp in enumerate(labels.IMPACTS)}
+IMPACT_ORDER = {imp: n for n, imp in enumerate(IMPACTS)}
 MAX_STEPS = 50
 MAX_VIOLATION_ROWS = 100
 THUMBNAIL_WIDTH = "160"
@@ -91,10 +92,6 @@ def readable_url(url: str) -> str:
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
         return url
     return text
-
-
-def capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def build_view(report: dict) -> dict:
@@ -442,7 +439,7 @@ def _accessibility(a11y: dict | None) -> dict:
             "zoom": zoom,
             "by_impact": [{"css": IMPACT_CSS[imp], "text": labels.IMPACT_PLURAL[imp],
                            "count": format_int(r["violations_by_impact"].get(imp, 0))}
-                          for imp in labels.IMPACTS if imp in r["violations_by_impact"]],
+                          for imp in IMPACTS if imp in r["violations_by_impact"]],
             "rows": [{"css": IMPACT_CSS.get(v["impact"], "imp-minor"),
                       "impact": labels.IMPACT_TEXT.get(v["impact"], v["impact"]),
                       "help": v["help_ru"] or v["help_en"] or v["id"],

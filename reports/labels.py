@@ -134,7 +134,6 @@ DIST_EXPLANATION = (
 )
 
 # Supplementary accessibility checks (axe-core, 200 % zoom): never NOK points.
-IMPACTS = ("critical", "serious", "moderate", "minor")
 IMPACT_TEXT = {"critical": "критическое", "serious": "серьёзное", "moderate": "умеренное", "minor": "незначительное"}
 IMPACT_PLURAL = {"critical": "критических", "serious": "серьёзных", "moderate": "умеренных",
                  "minor": "незначительных"}

@@ -18,8 +18,9 @@ import jinja2
 import jsonschema
 
 from reports import labels
-from reports.html_view import build_view, capitalized, readable_url, terminal_score_lines
+from reports.html_view import build_view, readable_url, terminal_score_lines
 from reports.report_content import ReportInputError, build_report
+from reports.russian_format import capitalized
 from reports.russian_format import format_percent
 
 __all__ = ["build_report", "render_html", "write_reports", "terminal_summary", "validate_report",

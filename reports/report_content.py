@@ -19,6 +19,7 @@ from checklists.model.results import ABSENT, EVIDENCE_KINDS, PRESENT, UNKNOWN, E
 from checklists.operator_data import OperatorData
 from checklists.sveden import markup_fixes
 from reports import labels
+from reports.accessibility_text import summarise_ru
 from reports.diff import diff_reports
 from reports.russian_format import format_decimal
 from reports.site_name import site_name
@@ -449,41 +450,7 @@ def _accessibility_entry(results: list[AccessibilityResult] | None) -> dict | No
         d["violations"] = [{key: v.get(key, default) for key, default in VIOLATION_FIELDS.items()}
                            for v in r.violations]
         entries.append(d)
-    return {"results": entries, "summary": accessibility_summary(results)}
-
-
-def accessibility_summary(results: list[AccessibilityResult]) -> list[str]:
-    """Russian lines: crawler.control.accessibility.summarise_ru when it is available, else our own."""
-    try:
-        from crawler.control.accessibility import summarise_ru
-    except (ImportError, OSError):      # the browser stage is not installed (axe-core missing)
-        return fallback_accessibility_summary(results)
-    return [str(line) for line in summarise_ru(results)]
-
-
-def fallback_accessibility_summary(results: list[AccessibilityResult]) -> list[str]:
-    if not results:
-        return [labels.A11Y_NOT_RUN]
-    lines = []
-    for r in results:
-        variant = capitalized(labels.A11Y_VARIANT_TEXT.get(r.variant, r.variant))
-        if r.error and not r.violations_by_impact:
-            lines.append(f"{variant}: не удалось проверить — {_clause(r.error)}")
-            continue
-        counts = ", ".join(f"{labels.IMPACT_PLURAL[imp]} {r.violations_by_impact.get(imp, 0)}"
-                           for imp in labels.IMPACTS)
-        lines.append(f"{variant}: нарушений доступности по axe-core — {counts}")
-    zoomed = [r for r in results if r.zoom_200_horizontal_scroll is not None]
-    if any(r.zoom_200_horizontal_scroll for r in zoomed):
-        lines.append("При увеличении 200 % появляется горизонтальная прокрутка — нарушение требований ПП РФ № 102")
-    elif zoomed:
-        lines.append("При увеличении 200 % горизонтальная прокрутка не появляется")
-    lines.append(labels.A11Y_NOT_SCORED)
-    return lines
-
-
-def capitalized(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return {"results": entries, "summary": summarise_ru(results)}
 
 
 def site_share_1_1(items: list[dict]) -> dict:

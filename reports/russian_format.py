@@ -8,6 +8,10 @@ from checklists.scoring import num as format_decimal  # noqa: F401  (decimal com
 NBSP = "\u00a0"
 
 
+def capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def format_int(value: int) -> str:
     """Thousands separated by a no-break space: 12 345."""
     return f"{value:,}".replace(",", NBSP)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate crawler/control/axe_ru.py: Russian help texts for axe-core rules.
+"""Generate reports/axe_ru.py: Russian help texts for axe-core rules.
 
 The axe-core copy that axe-playwright-python bundles (axe_playwright_python/axe.min.js) has no locales.
 The npm package of the same version ships locales/ru.json (translated by the axe-core community);
@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "crawler" / "control" / "axe_ru.py"
+OUT = ROOT / "reports" / "axe_ru.py"
 
 # Our own texts: rules missing from ru.json, and a few upstream texts that read badly
 # (an attribute name translated, untranslated English nouns).

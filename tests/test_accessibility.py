@@ -17,10 +17,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sitesrv import dead_url, start_site  # noqa: E402
 
 from checklists.model.control import AccessibilityResult  # noqa: E402
-from crawler.control.accessibility import (AXE_SCRIPT, AXE_VERSION, check_accessibility,  # noqa: E402
-                                           summarise_ru)
-from crawler.control.axe_ru import AXE_RU_VERSION, HELP_RU  # noqa: E402
+from crawler.control.accessibility import AXE_SCRIPT, AXE_VERSION, check_accessibility  # noqa: E402
 from crawler.control.browser import chromium, site_context  # noqa: E402
+from reports.accessibility_text import summarise_ru  # noqa: E402
+from reports.axe_ru import AXE_RU_VERSION, HELP_RU  # noqa: E402
 
 SITES = Path(__file__).parent / "sites_a11y"
 SITE_IPS = {"bad": "127.0.0.60", "clean": "127.0.0.61", "wide": "127.0.0.62", "responsive": "127.0.0.63",

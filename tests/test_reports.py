@@ -10,12 +10,14 @@ import lxml.html
 import pytest
 
 from checklists.model.checklist import INDICATORS, Checklist, Item
-from checklists.model.control import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult, Screenshot
+from checklists.model.control import (BROWSER, HTTP, IMPACTS, VALIDATED, AccessibilityResult, ControlResult,
+                                      Screenshot)
 from checklists.model.journal import PROBLEM_KINDS, CrawlJournal, Problem, RobotsInfo
 from checklists.model.results import EVIDENCE_KINDS, REJECTED, WEAK, Evidence, Finding
 from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 from crawler.crawlstore import CrawlWriter, load_crawl
 from reports import labels
+from reports.accessibility_text import summarise_ru
 from reports.html_view import link, readable_url
 from reports.render import (SCHEMA_PATH, ReportInputError, ReportSchemaError, build_report, render_html,
                             terminal_summary, write_reports)
@@ -436,7 +438,7 @@ def test_schema_enums_follow_the_code_registries():
     assert defs["item"]["properties"]["status_text"]["enum"] == list(labels.STATUS_TEXT.values())
     from reports.report_content import CONTROL_METHODS, VIOLATION_FIELDS
     assert defs["control"]["properties"]["method"]["enum"] == list(CONTROL_METHODS) == list(labels.CONTROL_METHOD_TEXT)
-    assert defs["violation"]["properties"]["impact"]["enum"] == list(labels.IMPACTS)
+    assert defs["violation"]["properties"]["impact"]["enum"] == list(IMPACTS)
     assert defs["violation"]["required"] == list(VIOLATION_FIELDS)
 
 
@@ -772,15 +774,17 @@ def test_accessibility_results_and_summary(tmp_path):
     assert any("НОК" in line for line in a11y["summary"])
 
 
-def test_accessibility_summary_falls_back_when_the_browser_stage_is_missing(tmp_path, monkeypatch):
+def test_accessibility_summary_is_written_without_the_browser_stage(tmp_path, monkeypatch):
+    """The report's accessibility lines come from reports/, so a machine without the browser stage
+    (axe-core, Playwright) writes the same summary from stored results."""
     import sys
-    monkeypatch.setitem(sys.modules, "crawler.control.accessibility", None)     # import raises ImportError
-    report = make_control_report(tmp_path)
+    monkeypatch.setitem(sys.modules, "crawler.control.accessibility", None)     # importing it raises ImportError
+    results = make_accessibility()
+    report = make_control_report(tmp_path, accessibility=results)
     lines = report["accessibility"]["summary"]
-    assert lines[0] == "Основная версия: нарушений доступности по axe-core — критических 1, серьёзных 1, " \
-                       "умеренных 0, незначительных 0"
-    assert lines[2] == "При увеличении 200 % появляется горизонтальная прокрутка — нарушение требований ПП РФ № 102"
-    assert lines[-1] == "Проверка дополнительная, не влияет на баллы НОК"
+    assert lines == summarise_ru(results)
+    assert any("200 %" in line and "ПП РФ № 102" in line for line in lines)
+    assert lines[-1] == "Проверка дополнительная, баллы НОК по ней не начисляются"
     _validate(report)
 
 

@@ -9,6 +9,8 @@ BROWSER = "browser"        # exercised in Chromium (form filled, switch clicked,
 VALIDATED = "validated"    # published and syntactically validated (phone, e-mail); no call or letter was made
 HTTP = "http"              # one polite request to an off-site link (survey on bus.gov.ru, a regional form)
 
+IMPACTS = ("critical", "serious", "moderate", "minor")   # axe-core impact levels, most severe first
+
 SCREENSHOTS = "screenshots"  # the folder of the audit that holds them (the web page also watches it appear)
 
 
