@@ -20,6 +20,7 @@ from crawler import __version__
 from crawler.browser_pool import browser_slot
 from crawler.crawlstore import load_crawl
 from crawler.settings import user_agent
+from reports.atomic_file import write_atomically
 
 CRAWL_SUBDIR = "crawl"
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE, EXIT_TAMPERED, EXIT_FALLS_SHORT = 0, 1, 2, 3, 4, 5
@@ -361,9 +362,7 @@ def save_accessibility(out_dir: Path, results) -> None:
     if results is None:
         path.unlink(missing_ok=True)
         return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=1))
 
 
 def load_accessibility(out_dir: Path):

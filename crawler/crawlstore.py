@@ -13,6 +13,7 @@ from checklists.model.crawl import DOCUMENTS, HTML_DIR, JOURNAL, PAGES, StoredCr
 from checklists.model.journal import CrawlJournal
 from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 from crawler.extract import content_image
+from reports.atomic_file import write_atomically
 
 
 class CrawlWriter:
@@ -43,9 +44,7 @@ class CrawlWriter:
     def close(self, journal: CrawlJournal) -> None:
         self._pages.close()
         self._docs.close()
-        tmp = self.folder / (JOURNAL + ".tmp")
-        tmp.write_text(json.dumps(journal.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(self.folder / JOURNAL)
+        write_atomically(self.folder / JOURNAL, json.dumps(journal.to_dict(), ensure_ascii=False, indent=1))
 
 
 def page_html(crawl: StoredCrawl, page: PageSnapshot) -> bytes:

@@ -36,10 +36,11 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
+
+from reports.atomic_file import write_atomically
 
 PREFIX = "nok-audit-"
 META_TAG = "# nok-audit-schedule: "
@@ -367,22 +368,6 @@ class InstalledSchedule:
         return f"{self.day}-го числа каждого месяца в {self.at}" if self.day else "не распознано"
 
 
-def _write_atomic(path: Path, text: str, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 def _permission_hint(path: Path) -> str:
     return f"нет прав на запись в {path}: запустите команду от root (sudo) или укажите другую папку --target"
@@ -468,7 +453,7 @@ def install(spec: ScheduleSpec, kind: str = "cron", target_dir: Path | None = No
     replaced = any(f.exists() for f in files)
     try:
         for path, text in zip(files, contents.values()):
-            _write_atomic(path, text, mode)
+            write_atomically(path, text, mode=mode, durable=True)
     except PermissionError:
         raise ScheduleError(_permission_hint(target)) from None
     except OSError as exc:

@@ -9,12 +9,13 @@ apostrophe; in XLSX every text cell is written with data_type 's'.
 from __future__ import annotations
 
 import csv
-import os
+import io
 import re
 import tempfile
 from pathlib import Path
 
 from checklists.sectors import TITLES as SECTOR_TITLES
+from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE, NO_CHANGES
 from reports.labels import MARKUP_TEXT
 from reports.summary import STATUS_WORD, WORKS_WORD
@@ -101,17 +102,11 @@ def csv_text(value) -> str:
 def write_csv(summary: dict, path: Path, sector: str | None = None) -> None:
     """UTF-8 with BOM (Excel then reads Cyrillic), `;` separator, decimal comma."""
     headers, rows = summary_table(summary, sector)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.writer(f, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-            writer.writerow([csv_text(h) for h in headers])
-            writer.writerows([csv_text(v) for v in row] for row in rows)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([csv_text(h) for h in headers])
+    writer.writerows([csv_text(v) for v in row] for row in rows)
+    write_atomically(Path(path), text.getvalue().encode("utf-8-sig"))
 
 
 def _put_text(ws, row: int, col: int, text: str, bold: bool = False):
@@ -173,15 +168,9 @@ def write_xlsx(summary: dict, path: Path) -> None:
     _sheet(items, ["Пункт перечня", "Код", "Показатель", "Размещают", "Проверено сайтов", "Доля размещающих"],
            item_rows, [70, 20, 11, 12, 12, 14], {6: "0.0%"})
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = io.BytesIO()
+    wb.save(data)
+    write_atomically(Path(path), data.getvalue())
 
 
 def site_xlsx(folder: Path) -> bytes:

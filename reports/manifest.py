@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+
+from reports.atomic_file import write_atomically
 
 
 MANIFEST_NAME = "manifest.json"
@@ -26,23 +26,6 @@ FILES = ["report.json", "report.html", "report.pdf", "report.md", "controls.json
 PATTERNS = ["screenshots/*.png", "crawl/html/*.html.gz"]
 _CHUNK = 1 << 20
 
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write `path` through a temporary file in the same folder: readers see the old or the new file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)            # mkstemp makes 0600 files: the usual 0666 less the umask instead
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 def _utc_iso(ts: float | None = None) -> str:
     moment = datetime.now(timezone.utc) if ts is None else datetime.fromtimestamp(ts, timezone.utc)
@@ -130,7 +113,7 @@ def write_manifest(out_dir: Path, tool_version: str) -> Path:
     """Write out_dir/manifest.json atomically; call it last, after every report is written."""
     out_dir = Path(out_dir)
     text = json.dumps(build_manifest(out_dir, tool_version), ensure_ascii=False, indent=1) + "\n"
-    return write_atomically(out_dir / MANIFEST_NAME, text.encode("utf-8"))
+    return write_atomically(out_dir / MANIFEST_NAME, text)
 
 
 def load_manifest(out_dir: Path) -> dict:

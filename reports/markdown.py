@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
 from reports.labels import FIX_FIRST_TITLE, SVEDEN_HEADER, SVEDEN_TITLE, markup_example, sveden_rows
 from reports.russian_format import format_time
@@ -187,6 +188,5 @@ def markdown_summary(report: dict) -> str:
 
 
 def write_markdown(report: dict, out_dir: Path) -> Path:
-    from reports.manifest import write_atomically
 
-    return write_atomically(Path(out_dir) / MD_NAME, markdown_summary(report).encode("utf-8"))
+    return write_atomically(Path(out_dir) / MD_NAME, markdown_summary(report))

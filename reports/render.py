@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import jinja2
 import jsonschema
 
 from reports import labels
+from reports.atomic_file import write_atomically
 from reports.html_view import build_view, readable_url, terminal_score_lines
 from reports.report_content import ReportInputError, build_report
-from reports.russian_format import capitalized
-from reports.russian_format import format_percent
+from reports.russian_format import capitalized, format_percent
 
 __all__ = ["build_report", "render_html", "write_reports", "terminal_summary", "validate_report",
            "ReportInputError", "ReportSchemaError", "SCHEMA_PATH"]
@@ -69,17 +67,6 @@ def render_html(report: dict) -> str:
     return _environment().get_template("report.html.j2").render(**build_view(report))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_reports(report: dict, out_dir: Path) -> tuple[Path, Path]:
     """Validate, then write out_dir/report.json and out_dir/report.html; returns their paths."""
     validate_report(report)
@@ -88,8 +75,8 @@ def write_reports(report: dict, out_dir: Path) -> tuple[Path, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path = out_dir / JSON_NAME, out_dir / HTML_NAME
-    _write_atomically(json_path, text_json)
-    _write_atomically(html_path, text_html)
+    write_atomically(json_path, text_json)
+    write_atomically(html_path, text_html)
     return json_path, html_path
 
 

@@ -26,6 +26,7 @@ from checklists.model.results import ABSENT, NOT_APPLICABLE, PRESENT, STRONG, UN
 from checklists.sectors import DEFAULT as DEFAULT_SECTOR
 from checklists.sectors import TITLES as SECTOR_TITLES
 from reports import labels
+from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE
 from reports.html_view import changes_view, link, readable_url
 from reports.russian_format import format_decimal, format_int, format_percent
@@ -423,13 +424,12 @@ def render_summary_html(summary: dict, *, generated: str, tool: str) -> str:
 def write_summary(summary: dict, out_dir, *, generated: str, tool: str) -> dict[str, Path]:
     """Write summary.html, summary.csv and summary.xlsx into out_dir; returns their paths."""
     from reports.exports import write_csv, write_xlsx
-    from reports.render import _write_atomically
 
     html = render_summary_html(summary, generated=generated, tool=tool)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"html": out_dir / SUMMARY_HTML, "csv": out_dir / SUMMARY_CSV, "xlsx": out_dir / SUMMARY_XLSX}
-    _write_atomically(paths["html"], html)
+    write_atomically(paths["html"], html)
     write_csv(summary, paths["csv"])
     if len(summary.get("sectors") or []) > 1:         # a file per sector: the columns of that sector's checklist
         for sector in summary["sectors"]:

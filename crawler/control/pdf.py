@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crawler.control.browser import chromium as launch
 from crawler.control.browser import site_context
-from reports.manifest import write_atomically
+from reports.atomic_file import write_atomically
 
 PDF_NAME = "report.pdf"
 PDF_TIMEOUT_MS = 60_000

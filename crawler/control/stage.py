@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +37,7 @@ from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
 from crawler.control.netguard import BrowserGuard
 from crawler.control.scenario import RunContext, Scenario, ScenarioSet, load_scenarios, run_scenario, seconds_ru
+from reports.atomic_file import write_atomically
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -290,11 +290,8 @@ def save_controls(out_dir: Path, results: list[ControlResult]) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / CONTROLS_FILE
-    tmp = out_dir / (CONTROLS_FILE + ".tmp")
-    tmp.write_text(json.dumps({"version": FORMAT_VERSION, "controls": [r.to_dict() for r in results]},
-                              ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_atomically(path, json.dumps({"version": FORMAT_VERSION, "controls": [r.to_dict() for r in results]},
+                                             ensure_ascii=False, indent=1))
 
 
 def load_controls(out_dir: Path) -> list[ControlResult] | None:

@@ -21,6 +21,7 @@ from checklists.model.control import SCREENSHOTS
 from checklists.model.crawl import DOCUMENTS, JOURNAL, PAGES
 from crawler.audit import CRAWL_SUBDIR, EXIT_OK, EXIT_UNREACHABLE
 from crawler.scope import host_key
+from reports.atomic_file import write_atomically
 from reports.manifest import MANIFEST_NAME
 
 AUDIT_DIR = "audit"          # the evidence pack inside a job's folder; job.json and check.log sit beside it
@@ -100,10 +101,7 @@ class Jobs:
         return self.folder(job) / AUDIT_DIR
 
     def _save(self, job: Job) -> None:
-        path = self.folder(job) / JOB_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(job), ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(self.folder(job) / JOB_FILE, json.dumps(asdict(job), ensure_ascii=False))
 
     def previous_report(self, url: str) -> Path | None:
         """The report.json of the last finished self-check of the same site: «что изменилось»."""
