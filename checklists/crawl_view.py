@@ -17,13 +17,13 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from urllib.parse import unquote, urlsplit
 
+from checklists.checks import CompiledChecklist
 from checklists.model.crawl import StoredCrawl
 from checklists.model.journal import Problem
 from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
-
-from checklists.checks import CompiledChecklist
 from checklists.morphology import EMPTY_SCAN, TextScan
 from checklists.patterns import MONTHS_GENITIVE
+from checklists.urls import strip_www, url_key
 
 DOC_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".odp", ".rtf", ".ppt",
                   ".pptx", ".pps", ".ppsx", ".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".zip",
@@ -32,8 +32,6 @@ _DATED_URL = re.compile(r"/(?:19|20)\d\d/(?:0?[1-9]|1[0-2])/(?:(?:0?[1-9]|[12]\d
 _DATE_AT_START = re.compile(
     r"^(?:(?:опубликовано|дата публикации|добавлено|размещено|дата)\s*:?\s*)?"
     r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}\s+(?:" + "|".join(MONTHS_GENITIVE) + r")\s+\d{4})", re.I)
-_INDEX_FILE = re.compile(r"/index\.(?:php|html?|aspx?)$", re.I)
-_TRACKING = re.compile(r"(?:^|(?<=&))(?:utm_[a-z]+|yclid|gclid|fbclid|_openstat)=[^&]*", re.I)
 _SHORT_TEXT_CACHE_LIMIT = 200_000
 # Joins headings / link texts for one pattern search: a newline keeps line-bound regexes apart,
 # NUL stops digit-and-space runs (a phone number cannot continue into the next link).
@@ -53,30 +51,6 @@ def definite_failure(message: str) -> bool:
 def http_status_of(message: str) -> str:
     m = _HTTP_STATUS.search(message or "")
     return m.group(1) if m else ""
-
-
-def strip_www(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
-
-
-def url_key(url: str) -> str | None:
-    """Comparable form of an http(s) URL: host without www, path without trailing slash, query;
-    no scheme, no fragment. None for other schemes (mailto:, tel:)."""
-    try:
-        parts = urlsplit(url.strip())
-        if parts.scheme.lower() not in ("http", "https"):
-            return None
-        host = strip_www((parts.hostname or "").lower())
-    except ValueError:
-        return None
-    path = unquote(parts.path or "/")
-    path = _INDEX_FILE.sub("/", path)
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
-    query = parts.query
-    if query and _TRACKING.search(query):
-        query = "&".join(q for q in query.split("&") if not _TRACKING.match(q))
-    return host + path + ("?" + query if query else "")
 
 
 class Target:

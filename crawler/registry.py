@@ -14,7 +14,8 @@ from pathlib import Path
 import charset_normalizer
 
 from checklists.sectors import UnsupportedSector, checklist_for, sector_of
-from crawler.scope import AddressGuard, InvalidURL, host_key, parse_start_url
+from checklists.urls import host_key
+from crawler.scope import AddressGuard, InvalidURL, parse_start_url
 
 # canonical column -> accepted header names (compared lower-cased, spaces and punctuation squeezed)
 COLUMNS = {

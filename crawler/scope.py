@@ -11,7 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import idna
 from w3lib.url import safe_url_string
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
+from checklists.urls import DEFAULT_PORTS, host_key
+
 # "htp:/bad", "mailto:x@y.ru", "http:/x": a scheme was typed; "kcson.ru:8080/x" is a bare host with a port.
 _TYPED_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(?![0-9])")
 _ASCII_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
@@ -113,24 +114,6 @@ def parse_start_url(raw: str) -> tuple[str, bool]:
         netloc += f":{port}"
     url = safe_url_string(urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, parts.fragment)))
     return url, fallback
-
-
-def host_key(url: str) -> str:
-    """The site identity of a URL's host: www/non-www and http/https count as one site.
-
-    A non-default port is part of the identity (two servers on one address are two sites).
-    """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").rstrip(".").lower()
-    if host.startswith("www."):
-        host = host[4:]
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port and port != DEFAULT_PORTS.get(parts.scheme):
-        return f"{host}:{port}"
-    return host
 
 
 def is_ip_literal(host: str) -> bool:

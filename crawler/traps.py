@@ -3,23 +3,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
-# Query parameters that only identify a visitor or a campaign: dropped, so one page is one URL.
-SESSION_PARAMS = re.compile(r"^(phpsessid|sid|sessid|session_?id|jsessionid|s|utm_\w+|fbclid|gclid|yclid|_openstat|from|clear_cache|bitrix_include_areas|back_url_admin)$", re.I)
-_JSESSION_IN_PATH = re.compile(r";jsessionid=[^/?#]*", re.I)
 _DIGITS = re.compile(r"\d+")
 # Date-like parts of a URL: calendars and archives generate them endlessly.
 _DATE_HINT = re.compile(r"(?:\d{4}[-/.]\d{1,2})|(?:[?&](?:year|month|day|date|week|y|m|d|cal\w*)=)", re.I)
-
-
-def canonical_url(url: str) -> str:
-    """Drop the fragment and session/tracking parameters; sort the query."""
-    parts = urlsplit(url)
-    path = _JSESSION_IN_PATH.sub("", parts.path) or "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not SESSION_PARAMS.match(k)]
-    query.sort()
-    return urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(query), ""))
 
 
 def url_pattern(url: str) -> str:

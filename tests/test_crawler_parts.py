@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request
 
+from checklists.urls import canonical_url, host_key
 from crawler.documents import extract_text, kind_from_url
 from crawler.middlewares import EncodingFixer
-from crawler.scope import SiteScope, host_key, is_private_ip
-from crawler.traps import TrapGuard, canonical_url
+from crawler.scope import SiteScope, is_private_ip
+from crawler.traps import TrapGuard
 
 SITES = Path(__file__).parent / "sites"
 

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FAST, run_cli
+from checklists.urls import host_key
 from crawler.registry import RegistryError, load_registry
-from crawler.scope import InvalidURL, host_key, parse_start_url
+from crawler.scope import InvalidURL, parse_start_url
 
 GOOD = [
     ("kcson.example.ru", ("https://kcson.example.ru/", True)),

@@ -21,9 +21,9 @@ from lxml import etree
 from checklists.model.crawl import StoredCrawl
 from checklists.model.results import STRONG, Finding
 from checklists.model.snapshot import PageSnapshot
+from checklists.urls import host_key
 from crawler.crawlstore import page_html
 from crawler.extract import anchor_text
-from crawler.scope import host_key
 
 
 

@@ -26,6 +26,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from checklists.model.journal import CrawlJournal, Problem
 from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
+from checklists.urls import canonical_url
 from crawler.documents import (NOT_FETCHED_KINDS, document_relevance, extract_text, kind_from_content_type,
                                kind_from_url)
 from crawler.errors import classify
@@ -33,7 +34,7 @@ from crawler.extract import extract
 from crawler.items import FetchedDocument, FetchedPage
 from crawler.rendering import RENDER_MODES, PageRenderer
 from crawler.scope import SiteScope
-from crawler.traps import TrapGuard, canonical_url
+from crawler.traps import TrapGuard
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # An entry over https that fails this way is retried over http when the user typed a bare domain.

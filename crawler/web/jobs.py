@@ -19,8 +19,8 @@ from pathlib import Path
 
 from checklists.model.control import SCREENSHOTS
 from checklists.model.crawl import DOCUMENTS, JOURNAL, PAGES
+from checklists.urls import host_key
 from crawler.audit import CRAWL_SUBDIR, EXIT_OK, EXIT_UNREACHABLE
-from crawler.scope import host_key
 from reports.atomic_file import write_atomically
 from reports.manifest import MANIFEST_NAME
 
