@@ -17,8 +17,7 @@ from pathlib import Path
 from checklists.sectors import TITLES as SECTOR_TITLES
 from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE, NO_CHANGES
-from reports.labels import MARKUP_TEXT
-from reports.summary import STATUS_WORD, WORKS_WORD
+from reports.labels import MARKUP_TEXT, STATUS_WORD, WORKS_WORD
 
 ITEM_NAME_CHARS = 60
 LEADING = ["Организация", "Сайт", "Статус обхода", "Исайт", "Инорм_сайт", "Доля 1.1", "Каналов работает"]

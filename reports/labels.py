@@ -175,3 +175,7 @@ FIX_FIRST_UNREACHABLE = "Сайт не открылся: сначала восс
 FOOTER_SCORED = "Баллы НОК рассчитаны по методике «{methodology}» с учётом данных оператора."
 FOOTER_NOT_SCORED = "Итоговая оценка НОК в нём не рассчитана: для неё нужны данные оператора."
 TERMINAL_FIX_FIRST = 5
+
+# One cell of the batch summary's organisation × item table (summary.html, CSV, XLSX).
+STATUS_WORD = {PRESENT: "есть", ABSENT: "нет", UNKNOWN: "не проверено", NOT_APPLICABLE: "не требуется"}
+WORKS_WORD = {True: "работает", False: "не работает"}

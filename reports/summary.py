@@ -28,6 +28,7 @@ from checklists.sectors import TITLES as SECTOR_TITLES
 from reports import labels
 from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE
+from reports.exports import write_csv, write_xlsx
 from reports.html_view import changes_view, link, readable_url
 from reports.russian_format import format_decimal, format_int, format_percent
 
@@ -40,10 +41,6 @@ SORT_SCRIPT_TEMPLATE = "summary_sort.js"
 
 METRIC_SCORE, METRIC_SHARE = "score", "share"
 BUCKETS = 10
-STATUS_WORD = {PRESENT: "есть", ABSENT: "нет", UNKNOWN: "не проверено", NOT_APPLICABLE: "не требуется"}
-WORKS_WORD = {True: "работает", False: "не работает"}
-
-
 class SummaryInputError(ValueError):
     """No usable report among the given folders (the message is Russian)."""
 
@@ -423,7 +420,6 @@ def render_summary_html(summary: dict, *, generated: str, tool: str) -> str:
 
 def write_summary(summary: dict, out_dir, *, generated: str, tool: str) -> dict[str, Path]:
     """Write summary.html, summary.csv and summary.xlsx into out_dir; returns their paths."""
-    from reports.exports import write_csv, write_xlsx
 
     html = render_summary_html(summary, generated=generated, tool=tool)
     out_dir = Path(out_dir)
