@@ -64,7 +64,7 @@ TARGETS = [
     ("checklists.model.crawl", "StoredCrawl.load", "storage"),
     ("crawler.crawlstore", "page_html", "storage"),
     ("checklists.loading", "load_checklist", "checklist"),
-    ("checklists.checks", "compiled_for", "checklist"),
+    ("checklists.compile", "compiled_for", "checklist"),
     ("checklists.engine", "evaluate", "rules"),
     ("checklists.morphology", "stems_of", "morphology"),
     ("checklists.morphology", "snippet", "morphology"),
@@ -72,7 +72,7 @@ TARGETS = [
     ("checklists.morphology", "PhraseMatcher.build", "morphology"),
     ("checklists.morphology", "PhraseMatcher.scan", "morphology"),
     ("checklists.morphology", "PhraseMatcher.snippet", "morphology"),
-    ("checklists.checks", "PatternCheck._find", "patterns"),
+    ("checklists.checks.patterns", "PatternCheck._find", "patterns"),
     ("reports.report_content", "build_report", "reports"),
     ("reports.render", "write_reports", "reports"),
     ("reports.render", "terminal_summary", "reports"),
@@ -90,7 +90,8 @@ def import_all() -> None:
     import crawler.extract  # noqa: F401
     import crawler.pipelines  # noqa: F401
     import crawler.spiders.audit  # noqa: F401
-    import checklists.checks  # noqa: F401
+    import checklists.checks.patterns  # noqa: F401
+    import checklists.compile  # noqa: F401
     import checklists.crawl_view  # noqa: F401
     import checklists.engine  # noqa: F401
     import checklists.loading  # noqa: F401

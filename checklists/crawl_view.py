@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from urllib.parse import unquote, urlsplit
 
-from checklists.checks import CompiledChecklist
+from checklists.compile import CompiledChecklist
 from checklists.model.crawl import StoredCrawl
 from checklists.model.journal import Problem
 from checklists.model.snapshot import DocumentSnapshot, PageSnapshot

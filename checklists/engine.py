@@ -4,7 +4,7 @@
     evaluate(crawl, checklist) -> list[Finding]
 
 Evaluation is pure: it reads the StoredCrawl (pages, documents, journal) and never fetches.
-Every item's rule tree (checklists/checks.py) is run against every page and document; its hits
+Every item's rule tree (checklists/checks/, compiled by checklists/compile.py) is run against every page and document; its hits
 become Evidence whose strength follows these rules:
 
   * strong   — the item is published there;
@@ -27,16 +27,13 @@ searched for and what was found instead (e.g. only news mentions).
 """
 from __future__ import annotations
 
-from checklists.model.crawl import StoredCrawl
-
 from checklists import sveden
-from checklists.checks import ChecklistError, CompiledItem, Hit, compiled_for  # noqa: F401 (re-export)
+from checklists.checks.base import Hit
+from checklists.compile import CompiledItem, compiled_for
 from checklists.crawl_view import CrawlView, Unit, definite_failure, http_status_of, plural
-from checklists.loading import load_checklist  # noqa: F401 (re-export)
 from checklists.model.checklist import Checklist, Item
+from checklists.model.crawl import StoredCrawl
 from checklists.model.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK, Evidence, Finding
-
-__all__ = ["load_checklist", "evaluate", "ChecklistError"]
 
 NOTE_NEWS = "упоминание в новости — не является размещением сведений"
 NOTE_STUB = "страница-заглушка: раздел назван, но не заполнен"

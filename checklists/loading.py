@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from checklists.checks import ChecklistError, compile_checklist
+from checklists.compile import ChecklistError, compile_checklist
 from checklists.model.checklist import INDICATORS, Checklist, Item
 from checklists.sectors import CHECKLISTS as SECTOR_CHECKLISTS
 from checklists.sveden import rules_of

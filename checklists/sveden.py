@@ -12,7 +12,7 @@ A checklist whose settings have a `sveden` block (checklists/education.yaml) get
   * `sv_accreditation` judged in «Основные сведения» before the switch date and in «Образование» from it,
     by the audit date.
 
-`markup_fixes()` turns the markup verdicts of published items into entries of the report's fix-first list.
+checklists/assess.py turns the markup verdicts of published items into entries of the fix-first list.
 
 It reads the page snapshots' itemprops (name -> values, recorded by the crawl), never raw HTML.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from checklists.checks import ChecklistError
+from checklists.compile import ChecklistError
 from checklists.model.results import ABSENT, NOT_APPLICABLE, PRESENT, UNKNOWN, Finding
 
 COMPLETE, PARTIAL, NONE = "complete", "partial", "none"
@@ -193,30 +193,3 @@ def judge(findings: list[Finding], view, rules: SvedenRules) -> list[Finding]:
         cond.reason = ("Подраздел не найден; он обязателен, только если организация применяет собственные "
                        "образовательные стандарты или требования. " + cond.reason)
     return findings
-
-
-def markup_fixes(items: list[dict]) -> list[dict]:
-    """Fix-first entries (fields of scoring.fix_first's) for published items whose markup is partial or none,
-    in checklist order. Markup earns no НОК points (Рособрнадзор's monitoring reads it), so every gain is 0
-    and the report lists them after the items that cost points."""
-    from checklists.scoring import criterion_of   # here: scoring imports loading, which imports this module
-    out = []
-    for it in items:
-        mk = it.get("markup")
-        if it["status"] != PRESENT or not mk or mk["level"] == COMPLETE or not mk["missing"]:
-            continue
-        names = ", ".join(mk["missing"])
-        problem = ("размещено, но без микроразметки" if mk["level"] == NONE
-                   else "размещено, но микроразметка неполная") + f" (нет itemprop: {names})"
-        if mk.get("note"):
-            problem += f"; {mk['note']}"
-        where = f"на странице {mk['evidence']}" if mk["evidence"] else "на странице подраздела"
-        out.append({"item_id": it["id"], "name": it["name"], "indicator": it["indicator"],
-                    "criterion": criterion_of(it["indicator"]), "status": it["status"], "works": None,
-                    "problem": problem, "gain_indicator": 0, "gain_criterion": 0, "gain_total": 0,
-                    "gain_text": ("баллов НОК не прибавит: микроразметку по методическим рекомендациям Рособрнадзора "
-                                  "читает его автоматический мониторинг сайта; исправить всё равно стоит"),
-                    "fix": f"Добавьте {where} микроразметку itemprop: {names} (МР Рособрнадзора v9).",
-                    "confidence": it["confidence"],
-                    "markup": {"level": mk["level"], "missing": list(mk["missing"]), "evidence": mk["evidence"]}})
-    return out

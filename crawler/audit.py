@@ -124,9 +124,10 @@ class ReportOptions:
 
     def validate(self, site_url: str) -> None:
         """Load everything before fetching: a typo must not cost a whole crawl."""
-        from checklists.engine import ChecklistError, load_checklist
+        from checklists.compile import ChecklistError
+        from checklists.loading import load_checklist
+        from checklists.methodology import MethodologyError, load_methodology
         from checklists.operator_data import OperatorDataError, load_operator_data
-        from checklists.scoring import MethodologyError, load_methodology
 
         for label, load, ref, errors in (
                 ("чек-лист", load_checklist, self.checklist, ChecklistError),
@@ -215,9 +216,10 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
     earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser).
     `previous`: the report.json (as a dict) of the previous audit of the same organisation: the report then
     has «Изменения с прошлой проверки» (`changes`); None: `changes` is null."""
-    from checklists.engine import evaluate, load_checklist
+    from checklists.engine import evaluate
+    from checklists.loading import load_checklist
+    from checklists.methodology import load_methodology
     from checklists.operator_data import load_operator_data
-    from checklists.scoring import load_methodology
     from reports.render import build_report, write_reports
 
     checklist = load_checklist(inputs.checklist)

@@ -11,6 +11,9 @@ import io
 import logging
 from urllib.parse import unquote, urlsplit
 
+from checklists.compile import compiled_for
+from checklists.loading import load_checklist
+
 logger = logging.getLogger(__name__)
 
 # Extension -> kind. Images count: a scanned licence published as JPG is still a published document.
@@ -50,9 +53,6 @@ class DocumentRelevance:
     name (gallery photos) last. Uses the same phrase matcher as the checklist."""
 
     def __init__(self, checklist_ref: str | None = None):
-        from checklists.checks import compiled_for
-        from checklists.loading import load_checklist
-
         comp = compiled_for(load_checklist(checklist_ref))
         self.matcher = comp.matcher
         self.keys = frozenset().union(*(ci.probe_keys for ci in comp.items))

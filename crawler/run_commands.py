@@ -338,7 +338,7 @@ def rescore_cmd(args, inputs, command: list[str]) -> int:
 
 
 def _percent(share) -> str:
-    from checklists.scoring import num
+    from checklists.russian_numbers import num
 
     return "—" if share is None else f"{num(share * 100, 1)} %"
 

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checklists.scoring import num
+from checklists.russian_numbers import num
 
 REPORT = "report.json"
 # Headings of «what changed» wherever it is shown (report.html/.md with --previous, the batch summary).
@@ -44,12 +44,12 @@ def _share(report: dict) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
-def _total_score(report: dict) -> float | None:
+def total_score(report: dict) -> float | None:
     """The total score of 344н (scores.total.value), None when not computed or the report has no scores."""
     scores = report.get("scores")
     total = scores.get("total") if isinstance(scores, dict) else None
     value = total.get("value") if isinstance(total, dict) else None
-    return None if isinstance(value, bool) or not isinstance(value, (int, float)) else round(float(value), 2)
+    return None if isinstance(value, bool) or not isinstance(value, (int, float)) else value
 
 
 def diff_reports(name: str, old: dict, new: dict) -> SiteDiff:
@@ -79,7 +79,7 @@ def diff_reports(name: str, old: dict, new: dict) -> SiteDiff:
     if s_old is not None and s_new is not None and s_old != s_new:
         line = f"доля обязательной информации (1.1): {num(s_old, 1)} % → {num(s_new, 1)} %"
         (d.regressions if s_new < s_old else d.improvements).append(line)
-    t_old, t_new = _total_score(old), _total_score(new)
+    t_old, t_new = (None if t is None else round(float(t), 2) for t in (total_score(old), total_score(new)))
     if t_old is not None and t_new is not None and t_old != t_new:
         line = f"итоговый балл: {num(t_old)} → {num(t_new)}"
         (d.regressions if t_new < t_old else d.improvements).append(line)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from checklists.model.checklist import INDICATORS
 from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
 from reports.labels import FIX_FIRST_TITLE, SVEDEN_HEADER, SVEDEN_TITLE, markup_example, sveden_rows
 from reports.russian_format import format_time
 
 MD_NAME = "report.md"
-INDICATORS = ("1.1", "1.2", "3.2", "extra")
 INDICATOR_TITLES = {"1.1": "1.1 — информация на сайте", "1.2": "1.2 — обратная связь",
                     "3.2": "3.2 — доступность для инвалидов", "extra": "дополнительные проверки"}
 WORKS_MARK = {True: "работает", False: "не работает", None: "не удалось проверить"}

@@ -18,11 +18,11 @@ import jsonschema
 from reports import labels
 from reports.atomic_file import write_atomically
 from reports.html_view import build_view, readable_url, terminal_score_lines
-from reports.report_content import ReportInputError, build_report
+from reports.report_content import build_report
 from reports.russian_format import capitalized, format_percent
 
 __all__ = ["build_report", "render_html", "write_reports", "terminal_summary", "validate_report",
-           "ReportInputError", "ReportSchemaError", "SCHEMA_PATH"]
+           "ReportSchemaError", "SCHEMA_PATH"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCHEMA_PATH = PACKAGE_DIR / "report.schema.json"

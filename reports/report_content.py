@@ -1,8 +1,8 @@
 """The content of report.json: a stored crawl, a checklist and its findings, as plain data.
 
-`build_report()` is the only place where the report stage decides anything (statuses of the
-crawl, counts, the site share of indicator 1.1). The HTML view and the terminal summary only
-re-present this dict, so report.json and report.html can never disagree.
+`build_report()` serialises the Assessment of the site (checklists/assess.py: statuses, the 1.1 share, working
+channels, scores, fix-first list) with the crawl's facts and Russian texts. The HTML view and the terminal
+summary only re-present this dict, so report.json and report.html can never disagree.
 """
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from datetime import datetime, timezone
 
 import functools
 
-from checklists import scoring
+from checklists.assess import CONTROL_METHODS, assess
+from checklists.methodology import Methodology, load_methodology
+from checklists.model.assessment import AssessedItem, Assessment, Score, SiteShare
 from checklists.model.checklist import INDICATORS, Checklist, Item
-from checklists.model.control import BROWSER, HTTP, VALIDATED, AccessibilityResult, ControlResult
+from checklists.model.control import HTTP, VALIDATED, AccessibilityResult, ControlResult
 from checklists.model.crawl import StoredCrawl
 from checklists.model.journal import PROBLEM_KINDS, CrawlJournal, Problem
-from checklists.model.results import ABSENT, EVIDENCE_KINDS, PRESENT, UNKNOWN, Evidence, Finding
+from checklists.model.results import ABSENT, EVIDENCE_KINDS, UNKNOWN, Evidence, Finding
 from checklists.operator_data import OperatorData
-from checklists.sveden import markup_fixes
+from checklists.scoring import ACT
 from reports import labels
 from reports.accessibility_text import summarise_ru
 from reports.diff import diff_reports
@@ -27,28 +29,18 @@ from reports.site_name import site_name
 SCHEMA_VERSION = "1.0"
 TOOL_NAME = "nok-audit"
 
-# Items whose channel or feature must also be shown to WORK, not only to be published: they get
-# `works` (true / false / null) from the control stage (crawler/control), null when it did not run.
-# Indicator 1.2 says «…и их функционирование»; 3.2 condition 4 is an alternative version that works.
-WORKS_CHECKED_LATER_INDICATORS = ("1.2",)
-WORKS_CHECKED_LATER_ITEMS = ("acc_alt_version",)
 CHANNELS_INDICATOR = "1.2"
-CONTROL_METHODS = (BROWSER, VALIDATED, HTTP)
 # Keys of one axe-core violation in AccessibilityResult.violations (crawler/control/accessibility.py),
 # with defaults: report.json keeps exactly these, so the schema can stay strict.
 VIOLATION_FIELDS = {"id": "", "impact": "minor", "help_ru": "", "help_en": "", "nodes": 0, "targets": [],
                     "help_url": "", "wcag": [], "best_practice": False}
 
 
-class ReportInputError(ValueError):
-    """Findings and checklist do not fit together (a bug in an earlier stage)."""
-
-
 def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Finding], *,
                  command: list[str], tool_version: str, generated_at: str | None = None,
                  controls: list[ControlResult] | None = None,
                  accessibility: list[AccessibilityResult] | None = None,
-                 methodology: scoring.Methodology | None = None,
+                 methodology: Methodology | None = None,
                  operator_data: OperatorData | None = None, previous: dict | None = None,
                  name: str = "") -> dict:
     """Return the content of report.json (see reports/report.schema.json).
@@ -64,10 +56,11 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
     """
     journal = crawl.journal
     titles = _titles_by_url(crawl)
-    results = _controls_by_item(controls)
-    items = [_item_entry(item, finding, titles, results) for item, finding in _pair(checklist, findings)]
     methodology = methodology or default_methodology()
-    scored = scoring.score_items(items, methodology, operator_data, controls_run=controls is not None)
+    # An unreachable site has nothing to fix item by item: every item is merely undecided.
+    assessment = assess(checklist, findings, methodology, controls=controls, operator=operator_data,
+                        fix_first_list=journal.entry_ok)
+    items = [_item_entry(it, titles, controls_run=assessment.controls_run) for it in assessment.items]
     own_name = "" if name else site_name(crawl.pages, journal.final_url or journal.start_url)
     report = {
         "schema_version": SCHEMA_VERSION,
@@ -103,14 +96,12 @@ def build_report(crawl: StoredCrawl, checklist: Checklist, findings: list[Findin
         "traps": [{"pattern": pattern, "dropped": dropped}
                   for pattern, dropped in sorted(journal.trap_patterns.items(), key=lambda kv: (-kv[1], kv[0]))],
         "items": items,
-        "summary": _summary(items, scored),
+        "summary": _summary(items, assessment),
         "controls": _controls_entry(controls, items),
         "accessibility": _accessibility_entry(accessibility),
-        "scores": _scores_entry(scored, methodology, operator_data),
-        # An unreachable site has nothing to fix item by item: every item is merely undecided. Markup defects
-        # earn no points: they follow every item that does.
-        "fix_first": ((scoring.fix_first(items, methodology, scored) + markup_fixes(items)) if journal.entry_ok
-                      else []),
+        "scores": _scores_entry(assessment, methodology, operator_data),
+        # Markup defects (education) earn no points: they follow every item that does.
+        "fix_first": [f.to_dict() for f in assessment.fix_first],
     }
     report["changes"] = changes_entry(previous, report)
     return report
@@ -145,46 +136,28 @@ def changes_entry(previous: dict | None, report: dict) -> dict | None:
 
 
 @functools.lru_cache(maxsize=1)
-def default_methodology() -> scoring.Methodology:
-    return scoring.load_methodology()
+def default_methodology() -> Methodology:
+    return load_methodology()
 
 
-def _scores_entry(scored: dict, methodology: scoring.Methodology, operator: OperatorData | None) -> dict:
+def _scores_entry(a: Assessment, methodology: Methodology, operator: OperatorData | None) -> dict:
     """The official scores of 344н: every indicator and criterion with its formula, inputs, missing data."""
-    total = scored["total"].to_dict()
-    total["band"] = scored["band"]
+    total = a.total.to_dict()
+    total["band"] = a.band
     op = None
     if operator is not None:
         op = {"source": operator.source, "organisation": operator.organisation, "assessed_by": operator.assessed_by,
               "date": operator.date}
     return {
-        "act": scoring.ACT,
+        "act": ACT,
         "methodology": {"id": methodology.id, "version": methodology.version, "name": methodology.name,
                         "source": methodology.source, "use_waiting_time_2_2": methodology.use_2_2,
                         "bands": [{"min": b["min"], "label": b["label"]} for b in methodology.bands]},
         "operator_data": op,
-        "indicators": [s.to_dict() for s in scored["indicators"]],
-        "criteria": [s.to_dict() for s in scored["criteria"]],
+        "indicators": [s.to_dict() for s in a.indicators],
+        "criteria": [s.to_dict() for s in a.criteria],
         "total": total,
     }
-
-
-def _pair(checklist: Checklist, findings: list[Finding]) -> list[tuple[Item, Finding]]:
-    """Findings in checklist order, each with its item. Refuses findings that do not fit."""
-    by_id: dict[str, Finding] = {}
-    for f in findings:
-        if f.item_id in by_id:
-            raise ReportInputError(f"two findings for checklist item {f.item_id!r}")
-        by_id[f.item_id] = f
-    known = {it.id for it in checklist.items}
-    stray = sorted(set(by_id) - known)
-    if stray:
-        raise ReportInputError(f"findings for items that are not in checklist {checklist.id!r}: {stray}")
-    # An enabled item without a finding would silently shrink Инорм_сайт: refuse it.
-    missing = [it.id for it in checklist.items if it.enabled and it.id not in by_id]
-    if missing:
-        raise ReportInputError(f"no finding for enabled checklist items: {missing}")
-    return [(it, by_id[it.id]) for it in checklist.items if it.id in by_id]
 
 
 def _titles_by_url(crawl: StoredCrawl) -> dict[str, str]:
@@ -199,31 +172,8 @@ def _titles_by_url(crawl: StoredCrawl) -> dict[str, str]:
     return titles
 
 
-def needs_works_check(item: Item) -> bool:
-    return item.indicator in WORKS_CHECKED_LATER_INDICATORS or item.id in WORKS_CHECKED_LATER_ITEMS
-
-
-def _controls_by_item(controls: list[ControlResult] | None) -> dict[str, ControlResult] | None:
-    """Control results by item id; None when the control stage did not run. Refuses duplicates."""
-    if controls is None:
-        return None
-    by_id: dict[str, ControlResult] = {}
-    for r in controls:
-        if r.item_id in by_id:
-            raise ReportInputError(f"two control results for checklist item {r.item_id!r}")
-        if r.method not in CONTROL_METHODS:
-            raise ReportInputError(f"control result for {r.item_id!r} has unknown method {r.method!r}")
-        by_id[r.item_id] = r
-    # Results for items that are not in this report (controls.json of another checklist) are ignored.
-    return by_id
-
-
-def _item_entry(item: Item, finding: Finding, titles: dict[str, str],
-                results: dict[str, ControlResult] | None = None) -> dict:
-    if item.indicator not in INDICATORS:
-        raise ReportInputError(f"item {item.id!r} has unknown indicator {item.indicator!r}")
-    if finding.status not in labels.STATUS_TEXT:
-        raise ReportInputError(f"finding for {item.id!r} has unknown status {finding.status!r}")
+def _item_entry(it: AssessedItem, titles: dict[str, str], *, controls_run: bool) -> dict:
+    item, finding = it.item, it.finding
     entry = {
         "id": item.id,
         "name": item.name,
@@ -240,14 +190,13 @@ def _item_entry(item: Item, finding: Finding, titles: dict[str, str],
     }
     if finding.markup is not None:
         entry["markup"] = {**finding.markup, "level_text": labels.MARKUP_TEXT[finding.markup["level"]]}
-    result = results.get(item.id) if results is not None else None
-    if result is not None:
-        entry["works"] = result.works
-        entry["works_text"] = works_text(item.id, result)
-        entry["control"] = _control_entry(result)
-    elif needs_works_check(item):
+    if it.control is not None:
+        entry["works"] = it.control.works
+        entry["works_text"] = works_text(item.id, it.control)
+        entry["control"] = _control_entry(it.control)
+    elif it.works_checked:
         entry["works"] = None
-        entry["works_text"] = _works_text_without_result(item, finding, controls_run=results is not None)
+        entry["works_text"] = _works_text_without_result(item, finding, controls_run=controls_run)
     return entry
 
 
@@ -387,20 +336,19 @@ def _counts(items: list[dict]) -> dict:
     return c
 
 
-def _summary(items: list[dict], scored: dict) -> dict:
+def _summary(items: list[dict], a: Assessment) -> dict:
     by_indicator = {}
     for ind in INDICATORS:
         of_ind = [it for it in items if it["indicator"] == ind]
         by_indicator[ind] = {**_counts(of_ind), "norm": sum(1 for it in of_ind if it["counts_in_norm"])}
-    channels = scored["channels"]           # `works` as scored: the operator's calls / letters override
-    score_1_2 = next(s for s in scored["indicators"] if s.key == CHANNELS_INDICATOR)
-    return {**_counts(items), "by_indicator": by_indicator, "site_share_1_1": site_share_1_1(items),
-            "channels_present": sum(1 for c in channels if c["present"]),
-            "channels_working": sum(1 for c in channels if c["counted"]),
-            "dist_preview_1_2": dist_preview_1_2(score_1_2)}
+    channels = a.channels                   # `works` as scored: the operator's calls / letters override
+    return {**_counts(items), "by_indicator": by_indicator, "site_share_1_1": site_share_1_1(a.site_share),
+            "channels_present": sum(1 for c in channels if c.present),
+            "channels_working": sum(1 for c in channels if c.counted),
+            "dist_preview_1_2": dist_preview_1_2(a.indicator(CHANNELS_INDICATOR))}
 
 
-def dist_preview_1_2(score: "scoring.Score") -> dict:
+def dist_preview_1_2(score: Score) -> dict:
     """Indicator 1.2 as shown in the summary: the same Score as in `scores` (checklists/scoring.py,
     formula (1.2) of Приказ Минтруда России № 344н: Пдист = 30 × Сдист, at most 100).
 
@@ -453,17 +401,9 @@ def _accessibility_entry(results: list[AccessibilityResult] | None) -> dict | No
     return {"results": entries, "summary": summarise_ru(results)}
 
 
-def site_share_1_1(items: list[dict]) -> dict:
-    """Исайт / Инорм_сайт: the site part of formula (1.1), Приказ Минтруда России № 344н.
-
-    Инорм_сайт = items of indicator 1.1 that count in the norm; Исайт = those of them present.
-    `unknown` items are not counted as found, so with unknowns the share is a lower bound.
-    """
-    norm_items = [it for it in items if it["indicator"] == "1.1" and it["counts_in_norm"]]
-    found = sum(1 for it in norm_items if it["status"] == PRESENT)
-    unknown = sum(1 for it in norm_items if it["status"] == labels.UNKNOWN)
-    norm = len(norm_items)
-    share = round(found / norm, 4) if norm else None
+def site_share_1_1(s: SiteShare) -> dict:
+    """Исайт / Инорм_сайт: the site part of formula (1.1), Приказ Минтруда России № 344н (checklists/assess.py)."""
+    found, norm, unknown, share = s.found, s.norm, s.unknown, s.share
     if share is None:
         text = f"{labels.SITE_SHARE_FORMULA}: в перечне нет обязательных материалов показателя 1.1"
     else:

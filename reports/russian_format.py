@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from checklists.scoring import num as format_decimal  # noqa: F401  (decimal comma: 0,6; 0,8333; 1)
+from checklists.russian_numbers import num as format_decimal  # noqa: F401  (decimal comma: 0,6; 0,8333; 1)
 
 NBSP = "\u00a0"
 

@@ -27,7 +27,7 @@ from checklists.sectors import DEFAULT as DEFAULT_SECTOR
 from checklists.sectors import TITLES as SECTOR_TITLES
 from reports import labels
 from reports.atomic_file import write_atomically
-from reports.diff import CHANGES_TITLE
+from reports.diff import CHANGES_TITLE, total_score
 from reports.exports import write_csv, write_xlsx
 from reports.html_view import changes_view, link, readable_url
 from reports.russian_format import format_decimal, format_int, format_percent
@@ -102,15 +102,6 @@ def load_reports(folders: list) -> tuple[list[dict], list[str]]:
 # Content: what the summary says
 
 
-def _total_score(report: dict):
-    scores = report.get("scores")
-    if not isinstance(scores, dict):
-        return None
-    total = scores.get("total")
-    value = total.get("value") if isinstance(total, dict) else None
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def _changes(report: dict) -> dict | None:
     """The report's «Изменения с прошлой проверки» (`changes`, made with --previous), or None. Read defensively:
     a report is an input file here."""
@@ -175,7 +166,7 @@ def _organisation(entry: dict, out_dir: Path) -> dict:
         "share_1_1": share.get("share"),
         "channels_working": summary.get("channels_working") if controls_run else None,
         "channels_present": summary.get("channels_present"),
-        "total_score": _total_score(report),
+        "total_score": total_score(report),
         "changes": _changes(report),
         "items": items,
     }

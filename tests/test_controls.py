@@ -39,7 +39,8 @@ from pathlib import Path
 
 import pytest
 
-from checklists.engine import evaluate, load_checklist
+from checklists.engine import evaluate
+from checklists.loading import load_checklist
 from checklists.model.control import BROWSER, HTTP, VALIDATED, ControlResult
 from crawler.control.browser import chromium, chromium_path
 from crawler.control.scenario import ScenarioError, parse_scenarios

@@ -204,7 +204,7 @@ def test_shared_items_are_defined_once_and_identical_in_both_checklists():
 
 
 def test_bad_include_and_bad_sveden_settings_are_named_in_russian(tmp_path):
-    from checklists.engine import ChecklistError
+    from checklists.compile import ChecklistError
     from checklists.loading import load_checklist
     bad = tmp_path / "bad.yaml"
     bad.write_text("extends: education\nitems:\n  - include: [ch_telegraph]\n", encoding="utf-8")

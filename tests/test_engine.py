@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from checklists import patterns
-from checklists.engine import ChecklistError, evaluate, load_checklist
+from checklists.compile import ChecklistError
+from checklists.engine import evaluate
+from checklists.loading import load_checklist
 from checklists.model.crawl import StoredCrawl
 from checklists.model.journal import CrawlJournal, Problem, RobotsInfo
 from checklists.model.results import ABSENT, EVIDENCE_KINDS, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK

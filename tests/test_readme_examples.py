@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from checklists.engine import load_checklist
+from checklists.loading import load_checklist
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

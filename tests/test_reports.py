@@ -9,6 +9,7 @@ import jsonschema
 import lxml.html
 import pytest
 
+from checklists.assess import CONTROL_METHODS, AssessmentInputError
 from checklists.model.checklist import INDICATORS, Checklist, Item
 from checklists.model.control import (BROWSER, HTTP, IMPACTS, VALIDATED, AccessibilityResult, ControlResult,
                                       Screenshot)
@@ -19,7 +20,7 @@ from crawler.crawlstore import CrawlWriter, load_crawl
 from reports import labels
 from reports.accessibility_text import summarise_ru
 from reports.html_view import link, readable_url
-from reports.render import (SCHEMA_PATH, ReportInputError, ReportSchemaError, build_report, render_html,
+from reports.render import (SCHEMA_PATH, ReportSchemaError, build_report, render_html,
                             terminal_summary, write_reports)
 
 SITE = "https://" + "кцсон-пример.рф".encode("idna").decode("ascii") + "/"
@@ -289,23 +290,23 @@ def test_partial_status_text_names_the_limit(tmp_path):
 # ---------------------------------------------------------------- refusing inconsistent input
 
 def test_finding_for_an_item_outside_the_checklist_is_refused(tmp_path):
-    with pytest.raises(ReportInputError, match="not in checklist"):
+    with pytest.raises(AssessmentInputError, match="not in checklist"):
         make_report(tmp_path, findings=make_findings() + [Finding("no_such_item", "present")])
 
 
 def test_enabled_item_without_finding_is_refused(tmp_path):
-    with pytest.raises(ReportInputError, match="founder"):
+    with pytest.raises(AssessmentInputError, match="founder"):
         make_report(tmp_path, findings=[f for f in make_findings() if f.item_id != "founder"])
 
 
 def test_two_findings_for_one_item_are_refused(tmp_path):
-    with pytest.raises(ReportInputError, match="two findings"):
+    with pytest.raises(AssessmentInputError, match="two findings"):
         make_report(tmp_path, findings=make_findings() + [Finding("reg_date", "absent")])
 
 
 def test_unknown_status_is_refused(tmp_path):
     findings = [f if f.item_id != "reg_date" else Finding("reg_date", "maybe") for f in make_findings()]
-    with pytest.raises(ReportInputError, match="maybe"):
+    with pytest.raises(AssessmentInputError, match="maybe"):
         make_report(tmp_path, findings=findings)
 
 
@@ -436,7 +437,7 @@ def test_schema_enums_follow_the_code_registries():
     assert defs["evidence"]["properties"]["kind"]["enum"] == list(EVIDENCE_KINDS)
     assert defs["item"]["properties"]["indicator"]["enum"] == list(INDICATORS)
     assert defs["item"]["properties"]["status_text"]["enum"] == list(labels.STATUS_TEXT.values())
-    from reports.report_content import CONTROL_METHODS, VIOLATION_FIELDS
+    from reports.report_content import VIOLATION_FIELDS
     assert defs["control"]["properties"]["method"]["enum"] == list(CONTROL_METHODS) == list(labels.CONTROL_METHOD_TEXT)
     assert defs["violation"]["properties"]["impact"]["enum"] == list(IMPACTS)
     assert defs["violation"]["required"] == list(VIOLATION_FIELDS)
@@ -655,9 +656,9 @@ def test_schema_stays_strict_for_control_and_accessibility(tmp_path):
 
 
 def test_inconsistent_control_results_are_refused(tmp_path):
-    with pytest.raises(ReportInputError, match="two control results"):
+    with pytest.raises(AssessmentInputError, match="two control results"):
         make_control_report(tmp_path, controls=make_controls() + [ControlResult("ch_phone", True, "")])
-    with pytest.raises(ReportInputError, match="unknown method"):
+    with pytest.raises(AssessmentInputError, match="unknown method"):
         make_control_report(tmp_path, controls=[ControlResult("ch_phone", True, "", method="phoned")])
 
 

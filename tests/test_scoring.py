@@ -5,10 +5,16 @@ import textwrap
 
 import pytest
 
-from checklists import scoring
+from checklists import methodology, scoring
+from checklists.assess import fix_first, score
+from checklists.methodology import MethodologyError, load_methodology
+from checklists.model.assessment import AssessedItem
+from checklists.model.checklist import Item
+from checklists.model.control import ControlResult
+from checklists.model.results import Finding
 from checklists.operator_data import OperatorDataError, load_operator_data, site_key
-from checklists.scoring import (MethodologyError, criterion_1, criterion_3, fix_first, indicator_1_1, indicator_1_2,
-                                indicator_3_2, indicator_by_conditions, load_methodology, score_items, total)
+from checklists.scoring import (criterion_1, criterion_3, indicator_1_1, indicator_1_2, indicator_3_2,
+                                indicator_by_conditions, total)
 
 SITE = "https://kcson.example.ru/"
 
@@ -98,17 +104,23 @@ def _survey(share):
 
 # ---------------------------------------------------------------- a whole organisation
 
+def _item(id: str, name: str, indicator: str, status: str, fix: str, counts_in_norm: bool = False,
+          **works) -> AssessedItem:
+    """An assessed item; `works=` gives it a control verdict (True / False / None)."""
+    item = Item(id=id, name=name, indicator=indicator, legal_basis="", fix=fix, detect={}, counts_in_norm=counts_in_norm)
+    control = ControlResult(id, works["works"], "") if "works" in works else None
+    return AssessedItem(item, Finding(id, status), control, works_checked="works" in works)
+
+
 def _items(**status):
-    """Report items: 25 items of 1.1 (20 present), 5 channels, the alternative version."""
-    items = [{"id": f"i{n}", "name": f"материал {n}", "indicator": "1.1", "counts_in_norm": True,
-              "status": "present" if n < 20 else "absent", "fix": f"Разместите материал {n}."} for n in range(25)]
+    """Assessed items: 25 items of 1.1 (20 present), 5 channels, the alternative version."""
+    items = [_item(f"i{n}", f"материал {n}", "1.1", "present" if n < 20 else "absent", f"Разместите материал {n}.",
+                   counts_in_norm=True) for n in range(25)]
     for n, cid in enumerate(("ch_phone", "ch_email", "ch_e_service", "ch_faq", "ch_opinion")):
-        items.append({"id": cid, "name": cid, "indicator": "1.2", "counts_in_norm": False,
-                      "status": "present" if n < 4 else "absent", "works": True if n < 3 else (False if n == 3 else None),
-                      "fix": f"Почините {cid}."})
-    items.append({"id": "acc_alt_version", "name": "версия для слабовидящих", "indicator": "3.2",
-                  "counts_in_norm": False, "status": status.get("alt", "present"), "works": status.get("alt_works", True),
-                  "fix": "Сделайте версию для слабовидящих."})
+        items.append(_item(cid, cid, "1.2", "present" if n < 4 else "absent", f"Почините {cid}.",
+                           works=True if n < 3 else (False if n == 3 else None)))
+    items.append(_item("acc_alt_version", "версия для слабовидящих", "3.2", status.get("alt", "present"),
+                       "Сделайте версию для слабовидящих.", works=status.get("alt_works", True)))
     return items
 
 
@@ -139,47 +151,47 @@ OPERATOR = """\
 
 def test_hand_example_of_a_whole_organisation(tmp_path):
     op = load_operator_data(write(tmp_path / "op.yaml", OPERATOR), SITE)
-    scored = score_items(_items(), load_methodology(), op, controls_run=True)
-    ind = {s.key: s.value for s in scored["indicators"]}
+    scored = score(_items(), load_methodology(), op, controls_run=True)
+    ind = {s.key: s.value for s in scored.indicators}
     # 1.1: 0,5 × (18/20 + 20/25) × 100 = 85; 1.2: phone, e-mail, e-service work, FAQ works by the operator's
     # check (overrides works=false) → 4 × 30 = 120 → 100; 1.3: 0,5 × (0,9 + 0,8) × 100 = 85.
     assert (ind["1.1"], ind["1.2"], ind["1.3"]) == (85, 100, 85)
     assert ind["3.2"] == 60                        # alt_version (site) + sign_language + staff_assistance
-    crit = {c.key: c.value for c in scored["criteria"]}
+    crit = {c.key: c.value for c in scored.criteria}
     # К1 = 0,3 × 85 + 0,3 × 100 + 0,4 × 85; К2 = 0,5 × 100 + 0,5 × 95; К3 = 0,3 × 40 + 0,4 × 60 + 0,3 × 90;
     # К4 = 0,4 × 97 + 0,4 × 96 + 0,2 × 100; К5 = 0,3 × 90 + 0,2 × 80 + 0,5 × 100.
     assert crit == {"К1": 89.5, "К2": 97.5, "К3": 63.0, "К4": 97.2, "К5": 93.0}
     # (89,5 + 97,5 + 63 + 97,2 + 93) / 5 = 88,04
-    assert scored["total"].value == 88.04
-    assert scored["total"].formula_text == "S = (89,5 + 97,5 + 63 + 97,2 + 93) / 5 = 88,04"
-    assert scored["band"] is None                  # no bands by default
+    assert scored.total.value == 88.04
+    assert scored.total.formula_text == "S = (89,5 + 97,5 + 63 + 97,2 + 93) / 5 = 88,04"
+    assert scored.band is None                  # no bands by default
     assert "2.2" not in ind                        # К2 = 0,5 × 2.1 + 0,5 × 2.3 by default
-    assert any("данные оператора (2026-10-10, Иванова А. А.)" in n for n in scored["indicators"][1].notes)
+    assert any("данные оператора (2026-10-10, Иванова А. А.)" in n for n in scored.indicators[1].notes)
 
 
 def test_total_is_none_without_operator_data():
-    scored = score_items(_items(), load_methodology(), None, controls_run=True)
-    assert scored["total"].value is None
-    assert scored["total"].missing[0].startswith("нужны данные оператора: сведения об информационных стендах")
-    ind = {s.key: s for s in scored["indicators"]}
+    scored = score(_items(), load_methodology(), None, controls_run=True)
+    assert scored.total.value is None
+    assert scored.total.missing[0].startswith("нужны данные оператора: сведения об информационных стендах")
+    ind = {s.key: s for s in scored.indicators}
     assert ind["1.2"].value == 90 and ind["1.1"].value is None
 
 
 def test_fix_first_gains_and_order():
     m = load_methodology()
     items = _items(alt="absent", alt_works=None)
-    fixes = fix_first(items, m, score_items(items, m, None, controls_run=True))
+    fixes = fix_first(score(items, m, None, controls_run=True), m)
     # ch_faq does not work and ch_opinion is absent: 3 working → +10 then +0 (cap): the zero-gain fix comes last;
     # acc_alt_version: +20 of 3.2 = +8 К3; each 1.1 material: 0,5 × 100 / 25 = +2 Пинф = +0,6 К1.
-    assert [f["item_id"] for f in fixes[:2]] == ["acc_alt_version", "ch_faq"]
-    assert fixes[0]["gain_indicator"] == 20 and fixes[0]["gain_criterion"] == 8 and fixes[0]["gain_total"] == 1.6
-    assert fixes[1]["gain_indicator"] == 10 and fixes[1]["problem"].startswith("не работает")
-    assert fixes[-1]["item_id"] == "ch_opinion" and fixes[-1]["gain_indicator"] == 0
-    assert "не прибавит" in fixes[-1]["gain_text"]
+    assert [f.item_id for f in fixes[:2]] == ["acc_alt_version", "ch_faq"]
+    assert fixes[0].gain_indicator == 20 and fixes[0].gain_criterion == 8 and fixes[0].gain_total == 1.6
+    assert fixes[1].gain_indicator == 10 and fixes[1].problem.startswith("не работает")
+    assert fixes[-1].item_id == "ch_opinion" and fixes[-1].gain_indicator == 0
+    assert "не прибавит" in fixes[-1].gain_text
     rest = fixes[2:-1]
-    assert [f["item_id"] for f in rest] == [f"i{n}" for n in range(20, 25)]
-    assert all(f["gain_indicator"] == 2 and f["gain_criterion"] == 0.6 for f in rest)
-    assert rest[0]["gain_text"] == "+2 балла показателя 1.1 (Пинф); +0,6 балла К1 (вес 0,3); +0,12 балла итоговой оценки"
+    assert [f.item_id for f in rest] == [f"i{n}" for n in range(20, 25)]
+    assert all(f.gain_indicator == 2 and f.gain_criterion == 0.6 for f in rest)
+    assert rest[0].gain_text == "+2 балла показателя 1.1 (Пинф); +0,6 балла К1 (вес 0,3); +0,12 балла итоговой оценки"
 
 
 # ---------------------------------------------------------------- methodology files
@@ -204,16 +216,16 @@ def test_overridden_weights_and_bands_via_a_methodology_file(tmp_path, ):
     assert scoring.band(88.34, m.bands) == "хорошо" and scoring.band(95, m.bands) == "отлично"
     assert scoring.band(10, m.bands) == "удовлетворительно" and scoring.band(None, m.bands) is None
     items = _items()
-    scored = score_items(items, m, None, controls_run=True)
-    assert {s.key: s.value for s in scored["indicators"]}["1.2"] == 75      # 25 × 3
+    scored = score(items, m, None, controls_run=True)
+    assert {s.key: s.value for s in scored.indicators}["1.2"] == 75      # 25 × 3
 
 
 def test_waiting_time_switch_uses_the_three_weights(tmp_path):
     m = load_methodology(write(tmp_path / "m.yaml", "extends: default\nuse_waiting_time_2_2: true\n"))
     assert m.weights("К2") == {"2.1": 0.3, "2.2": 0.4, "2.3": 0.3}
     assert m.confidence("2.2") == "U"
-    scored = score_items(_items(), m, None, controls_run=True)
-    assert "2.2" in [s.key for s in scored["indicators"]]
+    scored = score(_items(), m, None, controls_run=True)
+    assert "2.2" in [s.key for s in scored.indicators]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -230,7 +242,7 @@ def test_methodology_errors_are_russian(tmp_path, text, message):
 
 
 def test_default_methodology_marks_every_unconfirmed_fact():
-    text = scoring.DEFAULT_METHODOLOGY.read_text(encoding="utf-8")
+    text = methodology.DEFAULT_METHODOLOGY.read_text(encoding="utf-8")
     assert text.count("confidence") >= 15
     for fact in ("use_waiting_time_2_2", "bands: []", "stand_norm: null", "cap: 100"):
         line = next(line for line in text.splitlines() if line.lstrip().startswith(fact))
@@ -272,6 +284,6 @@ def test_operator_data_errors_are_russian(tmp_path, text, message):
 
 def test_unknown_3_2_condition_is_not_counted_and_is_named(tmp_path):
     op = load_operator_data(write(tmp_path / "op.yaml", "conditions: {'3.2': [braille, лифт]}\n"), SITE)
-    scored = score_items(_items(), load_methodology(), op, controls_run=True)
-    s = {x.key: x for x in scored["indicators"]}["3.2"]
+    scored = score(_items(), load_methodology(), op, controls_run=True)
+    s = {x.key: x for x in scored.indicators}["3.2"]
     assert s.value == 40 and any("лифт" in n for n in s.notes)
