@@ -52,7 +52,7 @@ def validate_report(report: dict) -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
     # autoescape=True for every template (select_autoescape would skip *.j2): every string from the
     # audited site is untrusted, and nothing in the view is marked safe.
     return jinja2.Environment(
@@ -64,7 +64,7 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(report: dict) -> str:
-    return _environment().get_template("report.html.j2").render(**build_view(report))
+    return template_environment().get_template("report.html.j2").render(**build_view(report))
 
 
 def write_reports(report: dict, out_dir: Path) -> tuple[Path, Path]:

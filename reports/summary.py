@@ -30,6 +30,7 @@ from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE, total_score
 from reports.exports import write_csv, write_xlsx
 from reports.html_view import changes_view, link, readable_url
+from reports.render import template_environment
 from reports.russian_format import format_decimal, format_int, format_percent
 
 JSON_NAME = "report.json"
@@ -390,14 +391,9 @@ def build_summary_view(summary: dict, *, generated: str, tool: str, script_hash:
 # Writing
 
 
-def _environment():
-    from reports.render import _environment as report_environment
-    return report_environment()
-
-
 def sort_script() -> str:
     """The page's only script, exactly as the template includes it (a constant file, no site content)."""
-    return _environment().get_template(SORT_SCRIPT_TEMPLATE).render()
+    return template_environment().get_template(SORT_SCRIPT_TEMPLATE).render()
 
 
 def csp_hash(script: str) -> str:
@@ -406,7 +402,7 @@ def csp_hash(script: str) -> str:
 
 def render_summary_html(summary: dict, *, generated: str, tool: str) -> str:
     view = build_summary_view(summary, generated=generated, tool=tool, script_hash=csp_hash(sort_script()))
-    return _environment().get_template("summary.html.j2").render(**view)
+    return template_environment().get_template("summary.html.j2").render(**view)
 
 
 def write_summary(summary: dict, out_dir, *, generated: str, tool: str) -> dict[str, Path]:
