@@ -93,6 +93,7 @@ def import_all() -> None:
     import checklists.checks.patterns  # noqa: F401
     import checklists.compile  # noqa: F401
     import checklists.crawl_view  # noqa: F401
+    import checklists.units  # noqa: F401
     import checklists.engine  # noqa: F401
     import checklists.loading  # noqa: F401
     import checklists.morphology  # noqa: F401

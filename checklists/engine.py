@@ -16,7 +16,7 @@ become Evidence whose strength follows these rules:
                размещён», «Скоро» — settings.future; for a heading, its section counts).
 
 The caption of a link whose target answered a definite error (404) is not body or heading text
-either (crawl_view.PageUnit.dead_captions): «Устав» over a missing file is not the charter.
+either (units.PageUnit.dead_captions): «Устав» over a missing file is not the charter.
 
 Status: present when any evidence is strong. Otherwise unknown when the crawl cannot support a
 claim of absence — the start page failed (every item unknown), the crawl stopped at a limit, or a
@@ -30,7 +30,8 @@ from __future__ import annotations
 from checklists import sveden
 from checklists.checks.base import Hit
 from checklists.compile import CompiledItem, compiled_for
-from checklists.crawl_view import CrawlView, Unit, definite_failure, http_status_of, plural
+from checklists.crawl_view import CrawlView, plural
+from checklists.units import Unit, definite_failure, http_status_of
 from checklists.model.checklist import Checklist, Item
 from checklists.model.crawl import StoredCrawl
 from checklists.model.results import ABSENT, PRESENT, REJECTED, STRONG, UNKNOWN, WEAK, Evidence, Finding

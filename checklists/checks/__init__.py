@@ -11,7 +11,7 @@ axe-core style: an item is a rule, the leaves are small checks, and a rule tree 
     (the three keys may be combined in one node and nested)
 
 A tree is run against ONE unit at a time: one page or one document of the stored crawl
-(crawl_view.PageUnit / DocUnit), so "a phrase in a heading AND not a stub" holds on the same page.
+(checklists/units.py: PageUnit / DocUnit), so "a phrase in a heading AND not a stub" holds on the same page.
 A check returns None (did not pass) or a list of Hits (passed; the hits become evidence). Whether
 a hit is strong, weak (news) or rejected (stub, dead link) is decided afterwards by the engine,
 from the unit's page class and the link target's state.

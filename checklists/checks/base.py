@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:       # type hints only: the crawl view runs the checks, the checks never import it
-    from checklists.crawl_view import CrawlView, Unit
+    from checklists.crawl_view import CrawlView
+    from checklists.units import Unit
 
 
 class RuleError(Exception):
@@ -24,7 +25,7 @@ class Hit:
     more likely the page that publishes it.
 
     state is "" for a hit on the unit itself; for a hit through a link it is the state of the
-    link target (crawl_view.Target.state: ok, stub, news, failed, robots, unfetched, external,
+    link target (units.Target.state: ok, stub, news, failed, robots, unfetched, external,
     external_ok, external_doc).
     """
     __slots__ = ("url", "kind", "snippet", "source_url", "state", "note", "chrome", "weight")
