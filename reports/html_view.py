@@ -5,16 +5,13 @@ numbers, CSS class names, which URL may become a link) is prepared here.
 
 Every string that comes from the audited site (titles, snippets, URLs, link texts, error
 messages) is untrusted. This module never marks anything safe: Jinja2 autoescaping escapes it,
-`link()` lets a URL become an <a href> only when it is a plain http(s) URL, and `screenshot()` lets
+`link()` (reports/safe_links.py) lets a URL become an <a href> only when it is a plain http(s) URL, and `screenshot()` lets
 a screenshot path become <img src> only as screenshots/<plain name>.png beside the report.
 """
 from __future__ import annotations
 
-import re
 import shlex
-import unicodedata
 from datetime import datetime
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from checklists.model.checklist import INDICATORS
 from checklists.model.control import IMPACTS
@@ -23,6 +20,8 @@ from reports import labels
 from reports.diff import CHANGES_TITLE, IMPROVEMENTS_TITLE, NO_CHANGES, REGRESSIONS_TITLE
 from reports.russian_format import (capitalized, format_bytes, format_decimal, format_duration, format_int, format_percent,
                                     format_time)
+from reports.safe_links import link, readable_host, readable_url, screenshot
+from reports.score_view import fix_first_view, footer_note, scores_view
 
 # How much of a long list the HTML shows; report.json always holds everything.
 MAX_EVIDENCE_PER_ITEM = 5
@@ -40,58 +39,6 @@ IMPACT_ORDER = {imp: n for n, imp in enumerate(IMPACTS)}
 MAX_STEPS = 50
 MAX_VIOLATION_ROWS = 100
 THUMBNAIL_WIDTH = "160"
-
-# A screenshot may become <img src> / <a href> only as a plain file name inside the report's own
-# screenshots/ folder: no scheme, no "/" after the folder, no "..", "%", backslash or whitespace tricks.
-_SCREENSHOT_PATH = re.compile(r"screenshots/[A-Za-z0-9_.-]+\.png")
-
-# A URL may become a link only if it literally starts with http:// or https:// and holds no
-# whitespace or control characters (browsers strip those, which could turn "java\tscript:" into
-# a scheme). Anything else (javascript:, data:, vbscript:, relative junk) stays plain text.
-_LINKABLE = re.compile(r"https?://[^\s\x00-\x1f\x7f]+\Z", re.IGNORECASE)
-
-
-def link(url: str | None) -> dict | None:
-    """{text, href}: href is None unless the URL is a plain http(s) URL."""
-    if not url:
-        return None
-    href = url if _LINKABLE.match(url) else None
-    return {"text": readable_url(url) if href else url, "href": href}
-
-
-def screenshot(shot: dict) -> dict:
-    """{src, caption, path, taken}: src is None unless the path is screenshots/<plain name>.png."""
-    path = shot.get("path", "")
-    ok = _SCREENSHOT_PATH.fullmatch(path) is not None and ".." not in path
-    return {"src": path if ok else None, "path": path, "caption": shot.get("caption", ""),
-            "taken": format_time(shot.get("taken_at", ""))}
-
-
-def readable_host(host: str) -> str:
-    """Punycode labels decoded: xn--80aaf.xn--p1ai -> сайт.рф (unchanged when not decodable)."""
-    try:
-        return ".".join(label.encode("ascii").decode("idna") if label.lower().startswith("xn--") else label
-                        for label in host.split("."))
-    except UnicodeError:
-        return host
-
-
-def readable_url(url: str) -> str:
-    """Percent-encoded Cyrillic paths and punycode hosts shown as people read them (сайт.рф/сведения).
-
-    Only for display: the href keeps the URL exactly as found."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if "xn--" in host:
-            parts = parts._replace(netloc=parts.netloc.lower().replace(host, readable_host(host)))
-        text = unquote(urlunsplit(parts), errors="replace")
-    except (ValueError, UnicodeError):
-        return url
-    # Decoding must not smuggle in invisible or direction-changing characters (%E2%80%AE, %0A).
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
-        return url
-    return text
 
 
 def build_view(report: dict) -> dict:
@@ -135,77 +82,10 @@ def build_view(report: dict) -> dict:
         "controls": _controls(report.get("controls"), report["items"]),
         "accessibility": _accessibility(report.get("accessibility")),
         "legend": _legend(),
-        "scores": _scores(report.get("scores")),
-        "fix_first": _fix_first(report.get("fix_first"), report["crawl"]["status"] == labels.UNREACHABLE),
-        "footer_note": _footer_note(report.get("scores")),
+        "scores": scores_view(report.get("scores")),
+        "fix_first": fix_first_view(report.get("fix_first"), report["crawl"]["status"] == labels.UNREACHABLE),
+        "footer_note": footer_note(report.get("scores")),
     }
-
-
-def score_value(value: float | None) -> str:
-    return "—" if value is None else format_decimal(value, 2)
-
-
-def _score(s: dict) -> dict:
-    return {
-        "key": s["key"],
-        "title": s["title"],
-        "value": score_value(s["value"]),
-        "computed": s["value"] is not None,
-        "css": "score-ok" if s["value"] is not None else "score-missing",
-        "state": "" if s["value"] is not None else labels.SCORE_NOT_COMPUTED,
-        "formula": s["formula"],
-        "formula_text": s["formula_text"],
-        "missing": list(s["missing"]),
-        "notes": list(s["notes"]),
-        "unconfirmed": s["confidence"] == "U",
-        "confidence_text": s["confidence_text"],
-        "band": s.get("band") or "",
-    }
-
-
-def _scores(scores: dict | None) -> dict | None:
-    """Score cards (criteria and the total) and the table of indicators; None for older reports."""
-    if scores is None:
-        return None
-    op = scores["operator_data"]
-    if op is None:
-        operator = labels.OPERATOR_DATA_NONE
-    else:
-        parts = [p for p in (op["organisation"], op["assessed_by"], op["date"]) if p]
-        operator = labels.OPERATOR_DATA_FROM + "; ".join(parts + [op["source"]])
-    m = scores["methodology"]
-    return {
-        "title": labels.SCORES_TITLE,
-        "intro": labels.SCORES_INTRO,
-        "operator": operator,
-        "methodology": f'{m["name"]} (версия {m["version"]}; файл {m["source"]})',
-        "total": _score(scores["total"]),
-        "criteria": [_score(s) for s in scores["criteria"]],
-        "indicators": [_score(s) for s in scores["indicators"]],
-    }
-
-
-def _fix_first(fixes: list[dict] | None, unreachable: bool) -> dict | None:
-    if fixes is None:
-        return None
-    markup = any("markup" in f for f in fixes)
-    return {
-        "title": labels.FIX_FIRST_TITLE,
-        "intro": labels.FIX_FIRST_INTRO + (" " + labels.FIX_FIRST_MARKUP if markup else ""),
-        "none": labels.FIX_FIRST_UNREACHABLE if unreachable else labels.FIX_FIRST_NONE,
-        "rows": [{"anchor": "item-" + f["item_id"], "name": f["name"], "problem": f["problem"],
-                  "gain": (labels.FIX_FIRST_MARKUP_GAIN if "markup" in f
-                           else "+" + format_decimal(f["gain_total"], 2) + " к итоговой оценке"),
-                  "gain_text": f["gain_text"], "fix": f["fix"], "indicator": f["indicator"],
-                  "examples": [labels.markup_example(n) for n in f["markup"]["missing"]] if "markup" in f else []}
-                 for f in fixes],
-    }
-
-
-def _footer_note(scores: dict | None) -> str:
-    if scores is not None and scores["total"]["value"] is not None:
-        return labels.FOOTER_SCORED.format(methodology=scores["methodology"]["name"])
-    return labels.FOOTER_NOT_SCORED
 
 
 def format_date(iso: str) -> str:
@@ -544,31 +424,3 @@ def _legend() -> list[dict]:
         {"css": "mark-unconfirmed", "term": labels.UNCONFIRMED_MARK,
          "text": labels.CONFIDENCE_TEXT["U"] + "; перед выводами сверьте его с официальной публикацией акта."},
     ]
-
-
-
-def terminal_score_lines(report: dict) -> list[str]:
-    """Plain-text lines for the terminal: the scores and the top fixes (empty for older reports)."""
-    scores = report.get("scores")
-    if scores is None:
-        return []
-    lines = ["Баллы НОК (Приказ Минтруда России № 344н):"]
-    for s in [scores["total"]] + scores["criteria"] + [x for x in scores["indicators"] if x["key"] in ("1.1", "1.2", "3.2")]:
-        head = "Итог" if s["key"] == "total" else s["key"]
-        if s["value"] is not None:
-            prefix = "" if s["key"].startswith("К") else f"{head}: "      # «К1 = …» names itself
-            lines.append(f"  {prefix}{s['formula_text']}" + (f" — {s['band']}" if s.get("band") else ""))
-        elif s["key"] == "total":
-            lines.append(f"  {head}: {labels.SCORE_NOT_COMPUTED} — не хватает данных для критериев (см. ниже)")
-        else:
-            site_part = [n for n in s["notes"] if n.startswith(("сайтовая часть", "по сайту засчитано"))]
-            lines.append(f"  {head}: {labels.SCORE_NOT_COMPUTED} ({'; '.join(s['missing'] + site_part)})")
-    if scores["operator_data"] is None:
-        lines.append("  " + labels.OPERATOR_DATA_NONE)
-    fixes = report.get("fix_first") or []
-    if fixes:
-        lines.append(f"{labels.FIX_FIRST_TITLE} (первые {min(len(fixes), labels.TERMINAL_FIX_FIRST)} "
-                     f"из {len(fixes)}):")
-        for n, f in enumerate(fixes[:labels.TERMINAL_FIX_FIRST], 1):
-            lines.append(f"  {n}. {f['name']} — {f['problem']}; {f['gain_text']}")
-    return [line.replace("\u00a0", " ") for line in lines]

@@ -17,9 +17,11 @@ import jsonschema
 
 from reports import labels
 from reports.atomic_file import write_atomically
-from reports.html_view import build_view, readable_url, terminal_score_lines
+from reports.html_view import build_view
 from reports.report_content import build_report
 from reports.russian_format import capitalized, format_percent
+from reports.safe_links import readable_url
+from reports.score_view import terminal_score_lines
 
 __all__ = ["build_report", "render_html", "write_reports", "terminal_summary", "validate_report",
            "ReportSchemaError", "SCHEMA_PATH"]

@@ -29,9 +29,10 @@ from reports import labels
 from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE, total_score
 from reports.exports import write_csv, write_xlsx
-from reports.html_view import changes_view, link, readable_url
+from reports.html_view import changes_view
 from reports.render import template_environment
 from reports.russian_format import format_decimal, format_int, format_percent
+from reports.safe_links import link, readable_url
 
 JSON_NAME = "report.json"
 HTML_NAME = "report.html"

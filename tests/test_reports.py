@@ -19,9 +19,9 @@ from checklists.model.snapshot import DocumentSnapshot, PageSnapshot
 from crawler.crawlstore import CrawlWriter, load_crawl
 from reports import labels
 from reports.accessibility_text import summarise_ru
-from reports.html_view import link, readable_url
 from reports.render import (SCHEMA_PATH, ReportSchemaError, build_report, render_html,
                             terminal_summary, write_reports)
+from reports.safe_links import link, readable_url
 
 SITE = "https://" + "кцсон-пример.рф".encode("idna").decode("ascii") + "/"
 XSS_SNIPPET = "Учредитель: <script>alert(1)</script> министерство"
@@ -717,7 +717,7 @@ def test_html_with_controls_stays_safe(tmp_path):
     ("screenshots/а.png", False),
 ])
 def test_only_plain_screenshot_file_names_become_images(path, ok):
-    from reports.html_view import screenshot
+    from reports.safe_links import screenshot
     shot = screenshot({"path": path, "caption": "c", "taken_at": ""})
     assert (shot["src"] == path) if ok else (shot["src"] is None)
 
