@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tempfile
 from pathlib import Path
 
 from checklists.sectors import TITLES as SECTOR_TITLES
@@ -147,6 +146,10 @@ def _sheet(ws, headers: list[str], rows: list[list], widths: list[float], format
 
 
 def write_xlsx(summary: dict, path: Path) -> None:
+    write_atomically(Path(path), xlsx_bytes(summary))
+
+
+def xlsx_bytes(summary: dict) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -169,18 +172,4 @@ def write_xlsx(summary: dict, path: Path) -> None:
 
     data = io.BytesIO()
     wb.save(data)
-    write_atomically(Path(path), data.getvalue())
-
-
-def site_xlsx(folder: Path) -> bytes:
-    """One audited site's row of summary.xlsx, in the same columns (the self-check page's download): the
-    organisation can hand the operator, or compare with, exactly what the region's export will hold."""
-    from reports.summary import build_summary, load_reports
-
-    entries, problems = load_reports([folder])
-    if not entries:
-        raise ValueError("; ".join(problems))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "row.xlsx"
-        write_xlsx(build_summary(entries, folder), path)
-        return path.read_bytes()
+    return data.getvalue()

@@ -28,7 +28,7 @@ from checklists.sectors import TITLES as SECTOR_TITLES
 from reports import labels
 from reports.atomic_file import write_atomically
 from reports.diff import CHANGES_TITLE, total_score
-from reports.exports import write_csv, write_xlsx
+from reports.exports import write_csv, write_xlsx, xlsx_bytes
 from reports.html_view import changes_view
 from reports.render import template_environment
 from reports.russian_format import format_decimal, format_int, format_percent
@@ -435,3 +435,12 @@ def terminal_lines(summary: dict, paths: dict[str, Path], problems: list[str]) -
     lines.append("Файлы сводки:")
     lines.extend(f"  {p}" for p in paths.values())
     return lines
+
+
+def site_xlsx(folder: Path) -> bytes:
+    """One audited site's row of summary.xlsx, in the same columns (the self-check page's download): the
+    organisation can hand the operator, or compare with, exactly what the region's export will hold."""
+    entries, problems = load_reports([folder])
+    if not entries:
+        raise ValueError("; ".join(problems))
+    return xlsx_bytes(build_summary(entries, folder))

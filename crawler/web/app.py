@@ -25,7 +25,7 @@ from crawler.web.jobs import STAGES, Jobs
 from crawler.web.operator import Operator, StoreDown
 from crawler.web.pack import listed, pack_file, pack_zip
 from crawler.web.security import CSRF_FIELD, Gate, csrf_ok, csrf_token, remember_csrf
-from reports.exports import site_xlsx
+from reports.summary import site_xlsx
 
 HERE = Path(__file__).parent
 # (value, label, enabled): the sectors of checklists/sectors.py; a reserved one is shown but cannot be chosen.
