@@ -23,7 +23,7 @@ import pytest
 from conftest import NOK_AUDIT, run_cli
 
 from crawler.demo import serve_demo_site
-from reports.summary import STATUS_WORD
+from reports.labels import STATUS_WORD
 
 ROOT = Path(__file__).parent.parent
 # A short politeness delay so the crawl lasts long enough for its progress to be seen; no browser stage.
