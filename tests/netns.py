@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
 from sitesrv import start_site  # noqa: E402
 
@@ -104,6 +106,14 @@ def unshare_prefix() -> list[str] | None:
     prefix = ["unshare", "-nm"] if os.geteuid() == 0 else ["unshare", "-rnm"]
     probe = subprocess.run([*prefix, "true"], capture_output=True)
     return prefix if probe.returncode == 0 else None
+
+
+def require_netns() -> None:
+    """CI (.ci/run, root) sets NOK_REQUIRE_NETNS: there the namespace tests must run, never be skipped."""
+    if unshare_prefix() is None:
+        if os.environ.get("NOK_REQUIRE_NETNS"):
+            pytest.fail("NOK_REQUIRE_NETNS: unshare -n, strace or ip is unavailable")
+        pytest.skip("unshare -n, strace or ip is unavailable")
 
 
 def record(command: list[str], log: Path, sites: dict[str, Path] | None = None,

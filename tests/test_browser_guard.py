@@ -8,7 +8,6 @@ followed."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 from crawler.control.browser import chromium_path
 
-from netns import PORT, attempts, record, requests_seen, unshare_prefix
+from netns import PORT, attempts, record, requests_seen, require_netns
 
 pytestmark = pytest.mark.skipif(not Path(chromium_path()).exists(), reason="Chromium не установлен")
 
@@ -34,11 +33,7 @@ HOPS = {"acc_alt_version": ("/special/", f"http://localhost:{PORT}/special/"),
 
 @pytest.fixture(autouse=True)
 def _namespaces():
-    """CI (.ci/run, root) sets NOK_REQUIRE_NETNS: there these tests must run, never be skipped."""
-    if unshare_prefix() is None:
-        if os.environ.get("NOK_REQUIRE_NETNS"):
-            pytest.fail("NOK_REQUIRE_NETNS: unshare -n, strace or ip is unavailable")
-        pytest.skip("unshare -n, strace or ip is unavailable")
+    require_netns()
 
 
 def audit(tmp_path: Path, *extra: str):

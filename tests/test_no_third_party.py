@@ -9,7 +9,6 @@ Nothing here can reach another machine: the namespace has no route out, and the 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -18,18 +17,14 @@ import pytest
 
 from crawler.control.browser import chromium_path
 
-from netns import PORT, attempts, executed, record, unshare_prefix
+from netns import PORT, attempts, executed, record, require_netns
 
 pytestmark = pytest.mark.skipif(not Path(chromium_path()).exists(), reason="Chromium не установлен")
 
 
 @pytest.fixture(autouse=True)
 def _namespaces():
-    """CI (.ci/run, root) sets NOK_REQUIRE_NETNS: there these tests must run, never be skipped."""
-    if unshare_prefix() is None:
-        if os.environ.get("NOK_REQUIRE_NETNS"):
-            pytest.fail("NOK_REQUIRE_NETNS: unshare -n, strace or ip is unavailable")
-        pytest.skip("unshare -n, strace or ip is unavailable")
+    require_netns()
 
 SITES = Path(__file__).parent / "sites_browser"
 NOK = [sys.executable, "-m", "crawler.cli"]
