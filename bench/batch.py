@@ -106,7 +106,7 @@ class Batch:
         if not self.in_process:
             return f"{self.jobs} sites at a time, one `nok-audit check` process per site"
         limit = self.max_sites or 200
-        return (f"worker processes (python -m crawler.worker) each auditing {self.jobs} sites at a time in one "
+        return (f"worker processes (python -m crawler.runs.in_process) each auditing {self.jobs} sites at a time in one "
                 f"Scrapy reactor, replaced after {limit} sites" + (" (nok-audit's default)" if not self.max_sites else ""))
 
     def extra_args(self) -> list[str]:
@@ -497,7 +497,7 @@ def render_batch_md(res: dict) -> str:
     L += ["", "## Memory by tenth of the batch (does it grow with the number of sites?)", "",
           "Rows: the number of finished sites was in that tenth of the batch. Tree = the whole process tree (runner, "
           "its check or worker processes, Chromium); largest child = the biggest of the runner's children alone (a "
-          "`nok-audit check` process, or a `crawler.worker` process with --in-process); runner = the `nok-audit run` "
+          "`nok-audit check` process, or a `crawler.runs.in_process` process with --in-process); runner = the `nok-audit run` "
           "process alone; s = time the batch took to finish that tenth of its sites.", ""]
     keys = [b["key"] for b in res["batches"]]
     span: dict[tuple[str, str], float | None] = {}

@@ -9,46 +9,37 @@ import json
 import logging
 import sys
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from checklists.engine import evaluate
+from checklists.loading import load_checklist
+from checklists.methodology import load_methodology
+from checklists.model.control import AccessibilityResult
+from checklists.operator_data import load_operator_data
 from crawler import __version__
 from crawler.browser_pool import browser_slot
+from crawler.control.accessibility import check_accessibility
+from crawler.control.browser import BrowserUnavailable, chromium, site_context
+from crawler.control.pdf import PDF_NAME, render_pdf
+from crawler.control.stage import (ControlOptions, browser_guard, control_site, load_controls, offline_route,
+                                   save_controls)
 from crawler.crawlstore import load_crawl
+from crawler.exits import EXIT_OK, EXIT_UNREACHABLE, BadInput
+from crawler.plan import AuditPlan, CrawlOptions, ReportOptions
+from crawler.scope import parse_start_url
 from crawler.settings import user_agent
+from crawler.site_spider import SiteSpider
 from reports.atomic_file import write_atomically
+from reports.manifest import write_manifest
+from reports.markdown import write_markdown
+from reports.render import build_report, terminal_summary, write_reports
+from reports.summary import _check_report
 
 CRAWL_SUBDIR = "crawl"
-EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT, EXIT_UNREACHABLE, EXIT_TAMPERED, EXIT_FALLS_SHORT = 0, 1, 2, 3, 4, 5
-
-
-class BadInput(ValueError):
-    """A user error, with a Russian message saying what to fix."""
-
-
-@dataclass
-class CrawlOptions:
-    max_pages: int = 300
-    max_depth: int = 5
-    max_documents: int = 150
-    extra_hosts: list[str] = field(default_factory=list)
-    allow_private: bool = False
-    obey_robots: bool = True
-    delay: float = 0.5
-    concurrency: int = 2
-    timeout: float = 20.0
-    time_limit: float = 900.0
-    max_retry_after: float = 120.0
-    resolve: dict[str, str] = field(default_factory=dict)
-    contact: str = ""
-    progress: bool = True
-    verbose: bool = False
-    render: str = "auto"
-    chromium: str = ""
 
 
 def crawl_overrides(options: CrawlOptions) -> dict:
@@ -77,6 +68,8 @@ def crawl_settings(options: CrawlOptions) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(crawl_overrides(options), priority="cmdline")
+    # The spider class is passed in: no spider loader, so the stored-run jobs (and SQLAlchemy) stay unloaded.
+    settings.set("SPIDER_MODULES", [], priority="cmdline")
     return settings
 
 
@@ -92,13 +85,11 @@ def run_crawl(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback: b
               checklist: str | None = None) -> None:
     """Crawl one site into `crawl_dir`. Runs the Twisted reactor: once per process. `checklist` orders the
     document budget (the documents its items name first)."""
-    from crawler.spiders.audit import AuditSpider
-
     process = CrawlerProcess(crawl_settings(options))
     if not options.verbose:
         for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
             logging.getLogger(name).addFilter(_RecordedElsewhere())
-    process.crawl(AuditSpider, **spider_args(url, crawl_dir, options, http_fallback, checklist))
+    process.crawl(SiteSpider, **spider_args(url, crawl_dir, options, http_fallback, checklist))
     process.start()
 
 
@@ -112,35 +103,6 @@ def spider_args(url: str, crawl_dir: Path, options: CrawlOptions, http_fallback:
 
 
 ACCESSIBILITY_FILE = "accessibility.json"
-
-
-@dataclass
-class ReportOptions:
-    """What the evaluation and the scores are measured against."""
-    checklist: str | None = None       # checklist YAML (None: the built-in social checklist)
-    methodology: str | None = None     # methodology YAML (None: checklists/methodology.yaml)
-    operator_data: str | None = None   # the operator's inputs: stands, surveys, on-site conditions, calls
-    name: str = ""                     # the organisation's name from the registry: wins over the site's own
-
-    def validate(self, site_url: str) -> None:
-        """Load everything before fetching: a typo must not cost a whole crawl."""
-        from checklists.compile import ChecklistError
-        from checklists.loading import load_checklist
-        from checklists.methodology import MethodologyError, load_methodology
-        from checklists.operator_data import OperatorDataError, load_operator_data
-
-        for label, load, ref, errors in (
-                ("чек-лист", load_checklist, self.checklist, ChecklistError),
-                ("методика", load_methodology, self.methodology, MethodologyError)):
-            try:
-                load(ref)
-            except (errors, OSError) as exc:
-                raise BadInput(f"{label}: {exc}") from None
-        if self.operator_data:
-            try:
-                load_operator_data(self.operator_data, site_url)
-            except (OperatorDataError, OSError) as exc:
-                raise BadInput(f"данные оператора: {exc}") from None
 
 
 def self_check_failures(report: dict, fail_under: float | None, require: list[str]) -> list[str]:
@@ -181,8 +143,6 @@ def load_previous_report(path: str | Path, site_url: str | None = None) -> dict:
     """The report.json of an earlier audit of the same organisation (--previous), read before anything is
     fetched: BadInput (Russian) when it is missing, unreadable or not a report of nok-audit. A report about
     another site is only a warning: an organisation may move to a new address."""
-    from reports.summary import _check_report
-
     path = Path(path)
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
@@ -207,8 +167,38 @@ def load_previous_report(path: str | Path, site_url: str | None = None) -> dict:
     return report
 
 
+def audit_site(plan: AuditPlan, command: list[str]) -> tuple[int, dict]:
+    """A site's whole audit by its plan: crawl, evaluate, browser stage, reports; (exit code, report). The
+    terminal summary goes to stdout, the stages to stderr."""
+    start_url, fallback = parse_start_url(plan.url)
+    plan.report.validate(start_url)
+    previous_report = load_previous_report(plan.previous, start_url) if plan.previous else None
+    out = Path(plan.out) if plan.out else Path("nok-reports") / (urlsplit(start_url).hostname or "site")
+    try:
+        (out / CRAWL_SUBDIR).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"не удалось создать папку отчёта {out}: {exc.strerror}") from None
+    print(f"Проверка сайта {start_url}", file=sys.stderr)
+    run_crawl(start_url, out / CRAWL_SUBDIR, plan.crawl, http_fallback=fallback, checklist=plan.report.checklist)
+    if plan.browser is not None:
+        print("Контрольные проверки в браузере (формы не отправляются"
+              + (", кроме --submit-forms" if plan.browser.submit_forms else "") + ")…", file=sys.stderr)
+    report, json_path, html_path = evaluate_and_report(out, plan.report, command, browser=plan.browser,
+                                                       accessibility=plan.accessibility, stored_controls=False,
+                                                       pdf=plan.pdf, previous=previous_report)
+    print(summary_text(report, json_path, html_path, out))
+    return (EXIT_OK if report["crawl"]["entry_ok"] else EXIT_UNREACHABLE), report
+
+
+def summary_text(report: dict, json_path: Path, html_path: Path, out: Path) -> str:
+    """The terminal summary, with the files written beside report.json/.html in its «Отчёты:» list."""
+    names = ("report.pdf", "report.md", "manifest.json")
+    return terminal_summary(report, json_path, html_path) + "".join(
+        f"\n  {out / name}" for name in names if (out / name).exists())
+
+
 def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str],
-                        browser: "ControlOptions | None" = None, accessibility: bool = True,
+                        browser: ControlOptions | None = None, accessibility: bool = True,
                         stored_controls: bool = True, pdf: bool = True, previous: dict | None = None):
     """Evaluate the stored crawl in `out_dir/crawl`, run the browser stage (when `browser` options are
     given) and write report.json, report.html, report.md, report.pdf (only with the browser stage and
@@ -216,12 +206,6 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
     earlier run are reused when `stored_controls` is true (re-evaluation never re-runs the browser).
     `previous`: the report.json (as a dict) of the previous audit of the same organisation: the report then
     has «Изменения с прошлой проверки» (`changes`); None: `changes` is null."""
-    from checklists.engine import evaluate
-    from checklists.loading import load_checklist
-    from checklists.methodology import load_methodology
-    from checklists.operator_data import load_operator_data
-    from reports.render import build_report, write_reports
-
     checklist = load_checklist(inputs.checklist)
     crawl = load_crawl(out_dir / CRAWL_SUBDIR)
     findings = evaluate(crawl, checklist)
@@ -255,7 +239,6 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
             finally:
                 session.close()
     if stored_controls:
-        from crawler.control.stage import load_controls
         return report_with(load_controls(out_dir), load_accessibility(out_dir))
     return report_with(None, None)
 
@@ -263,10 +246,6 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
 def write_extras(report: dict, out_dir: Path, html_path: Path, print_pdf=None) -> None:
     """After report.json/.html: report.md, report.pdf (printed by `print_pdf(html_path, pdf_path)`; None: no
     PDF) and, last, manifest.json. A PDF failure is a warning, never a failed audit."""
-    from reports.manifest import write_manifest
-    from reports.markdown import write_markdown
-    from crawler.control.pdf import PDF_NAME
-
     write_markdown(report, out_dir)
     pdf_path = Path(out_dir) / PDF_NAME
     if print_pdf is None:
@@ -288,9 +267,6 @@ class BrowserSession:
     Chromium could not be started."""
 
     def __init__(self, options, crawl):
-        from crawler.control.browser import BrowserUnavailable, chromium
-        from crawler.control.stage import browser_guard
-
         self.loop = asyncio.new_event_loop()
         self.stack = AsyncExitStack()
         self.browser, self.error = None, ""
@@ -304,9 +280,6 @@ class BrowserSession:
         return self.loop.run_until_complete(coroutine)
 
     def print_pdf(self, html_path: Path, pdf_path: Path) -> None:
-        from crawler.control.browser import BrowserUnavailable
-        from crawler.control.pdf import render_pdf
-
         if self.browser is None:
             raise BrowserUnavailable(self.error)
         self.run(render_pdf(self.browser, html_path, pdf_path))
@@ -326,8 +299,6 @@ async def browser_stage(browser, browser_error: str, crawl, findings, out_dir: P
     Accessibility runs on the home page and, when the visually-impaired version is a page of its own,
     on that page too. Results are stored (controls.json, accessibility.json) so reports can be rendered
     again without a browser."""
-    from crawler.control.stage import control_site, save_controls
-
     controls = await control_site(browser, crawl, findings, out_dir, options, browser_error=browser_error)
     a11y = None
     if browser is not None:
@@ -338,11 +309,6 @@ async def browser_stage(browser, browser_error: str, crawl, findings, out_dir: P
 
 
 async def _accessibility(browser, crawl, controls, options) -> list:
-    from crawler.control.accessibility import check_accessibility
-    from crawler.control.browser import site_context
-    from checklists.model.control import AccessibilityResult
-    from crawler.control.stage import offline_route
-
     home = crawl.journal.final_url or crawl.journal.start_url
     try:
         async with site_context(browser, block_resources=False) as context:
@@ -368,8 +334,6 @@ def save_accessibility(out_dir: Path, results) -> None:
 
 
 def load_accessibility(out_dir: Path):
-    from checklists.model.control import AccessibilityResult
-
     path = Path(out_dir) / ACCESSIBILITY_FILE
     if not path.exists():
         return None

@@ -23,7 +23,7 @@ from pgserver import free_port  # noqa: E402
 
 
 def start_node(folder: Path, slots: int = 2, username: str = "", password: str = "") -> tuple[str, subprocess.Popen]:
-    from crawler.node import scrapyd_binary, write_node_config
+    from crawler.runs.node import scrapyd_binary, write_node_config
 
     folder = Path(folder).resolve()
     port = free_port()

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.audit import BadInput
-from crawler.schedule import (InstallResult, ScheduleError, ScheduleSpec, add_parser, command_line, cron_entry,
-                              cron_escape, display_db, install, installed, preflight, remove, schedule_cmd,
-                              shell_command, slugify, systemd_units)
+from crawler.cli.schedule import add_parser, handle
+from crawler.exits import BadInput
+from crawler.schedule import (InstallResult, ScheduleError, ScheduleSpec, command_line, cron_entry, cron_escape,
+                              display_db, install, installed, preflight, remove, shell_command, slugify,
+                              systemd_units)
 
 REPO = Path(__file__).parent.parent
 CRON_D_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
@@ -263,7 +264,7 @@ def test_real_interpreter_starts_nok_audit_from_a_bare_environment(tmp_path):
 def _cli(argv: list[str]):
     parser = argparse.ArgumentParser(prog="nok-audit")
     add_parser(parser.add_subparsers(dest="command", required=True))
-    return schedule_cmd(parser.parse_args(argv))
+    return handle(parser.parse_args(argv), ["nok-audit", *argv])
 
 
 def test_schedule_command_line(tmp_path, capsys):

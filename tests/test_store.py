@@ -347,7 +347,7 @@ def test_full_disk_under_the_store_loses_nothing(fleet, small_disk, tmp_path):
 
 
 def test_work_folders_are_matched_by_exact_site_key(tmp_path):
-    from crawler.batch import WORK, work_entries
+    from crawler.runs.local import WORK, work_entries
     work = tmp_path / WORK
     for name in ("a.ru.1", "a.ru.2", "a.ru.2.previous.json", "a.ru.example.1", "a.rux.1", "xa.ru.1"):
         (work / name).mkdir(parents=True) if not name.endswith(".json") else (work / name).write_text("{}")

@@ -20,10 +20,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from crawler.registry import refuse_private
+from crawler.cli.check import check_parser
+from crawler.cli.run import PASS_FLAGS, PASS_THROUGH
+from crawler.registry import RegistryError, load_registry, refuse_private
 from crawler.store import StoreError, queue
-from crawler.store.db import open_store
+from crawler.store.db import default_db_url, open_store
+from crawler.store.results import materialize, results_of
 from crawler.web.pack import listed, pack_file
+from crawler.web.security import csrf_ok
 
 MAX_REGISTRY_BYTES = 5 * 1024 * 1024
 REGISTRY_TYPES = (".csv", ".xlsx")
@@ -35,13 +39,11 @@ OUTCOME_TEXT = {"checked": "проверен", "unreachable": "недоступ�
 
 def run_options(check_options: list[str]) -> list[str]:
     """The page's `check` options that `run` hands on to each site (the others are the check's own)."""
-    from crawler.cli import _PASS_FLAGS, _PASS_THROUGH, build_parser
-
-    given = build_parser().parse_args(["check", "example.ru", *check_options])
-    default = build_parser().parse_args(["check", "example.ru"])
-    out = [a for name in _PASS_THROUGH if getattr(given, name) != getattr(default, name)
+    given = check_parser().parse_args(["example.ru", *check_options])
+    default = check_parser().parse_args(["example.ru"])
+    out = [a for name in PASS_THROUGH if getattr(given, name) != getattr(default, name)
            for a in ("--" + name.replace("_", "-"), str(getattr(given, name)))]
-    return out + ["--" + name.replace("_", "-") for name in _PASS_FLAGS
+    return out + ["--" + name.replace("_", "-") for name in PASS_FLAGS
                   if name != "allow_private" and getattr(given, name)]
 
 
@@ -63,7 +65,6 @@ class Operator:
 
     # -- store access (synchronous SQLAlchemy, run in a thread) ------------------------------------------------
     def open(self) -> None:
-        from crawler.store.db import default_db_url
         self.store = open_store(self.config.db or default_db_url(self.out))
 
     def close(self) -> None:
@@ -100,9 +101,6 @@ class Operator:
         return self.page(request, "runs.html", status, runs=list(reversed(runs)), **context)
 
     async def upload(self, request: Request):
-        from crawler.registry import RegistryError, load_registry
-        from crawler.web.security import csrf_ok
-
         if int(request.headers.get("content-length") or 0) > MAX_REGISTRY_BYTES + 64 * 1024:
             return await self.runs(request, 413, error="файл реестра больше 5 МБ — разделите его на части")
         form = await request.form(max_files=1, max_fields=5)
@@ -134,9 +132,6 @@ class Operator:
                                orgs=orgs, problems=problems + refused, blocked=bool(refused))
 
     async def start(self, request: Request):
-        from crawler.registry import load_registry
-        from crawler.web.security import csrf_ok
-
         form = await request.form()
         if not csrf_ok(request, form):
             return self.page(request, "error.html", 403, title="Форма устарела",
@@ -197,8 +192,6 @@ class Operator:
         return progress, await self._db(queue.gone_sites, run_id)
 
     async def resume(self, request: Request):
-        from crawler.web.security import csrf_ok
-
         run_id = request.path_params["run"]
         form = await request.form()
         if not csrf_ok(request, form):
@@ -215,8 +208,6 @@ class Operator:
 
     async def site_file(self, request: Request):
         """A file of an organisation's stored evidence pack, written from the store on first view."""
-        from crawler.store.results import materialize
-
         result_id = request.path_params["result"]
         folder = self.out / WEB_CACHE / f"result-{result_id}"
         if not listed(folder):
@@ -250,7 +241,6 @@ class StoreDown(RuntimeError):
 
 
 def _results(store, run_id):
-    from crawler.store.results import results_of
     return results_of(store, run_id)
 
 

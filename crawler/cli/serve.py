@@ -15,8 +15,14 @@ import socket
 import sys
 from pathlib import Path
 
-from crawler.audit import BadInput
-from crawler.node import systemd_unit
+import uvicorn
+
+from crawler.cli.check import check_parser
+from crawler.exits import BadInput
+from crawler.runs.node import systemd_unit
+from crawler.store import StoreError
+from crawler.store.db import default_db_url, open_store
+from crawler.web.app import WebConfig, create_app
 
 TOKEN_ENV = "NOK_SERVE_TOKEN"
 # The audits started from the page: the check's defaults, without a progress bar on a terminal nobody sees.
@@ -61,8 +67,6 @@ def _is_loopback(host: str) -> bool:
 
 def check_options(raw: str) -> list[str]:
     """The `check` options for the page's audits, refused now (exit 2) rather than at each audit."""
-    from crawler.cli import build_parser
-
     try:
         options = shlex.split(raw)
     except ValueError as exc:
@@ -71,7 +75,7 @@ def check_options(raw: str) -> list[str]:
         if any(o == forbidden or o.startswith(forbidden + "=") for o in options):
             raise BadInput(f"--check-options: {forbidden} задаётся сервером, а не здесь")
     try:
-        build_parser().parse_args(["check", "example.ru", *options])
+        check_parser().parse_args(["example.ru", *options])
     except SystemExit:
         raise BadInput(f"--check-options: «{raw}» — не параметры nok-audit check (см. nok-audit check --help)") \
             from None
@@ -90,7 +94,7 @@ def service_unit(args, options: list[str]) -> str:
                         Path(args.out).resolve(), shlex.join(command), token_line)
 
 
-def serve_cmd(args) -> int:
+def handle(args, command: list[str]) -> int:
     if args.max_parallel < 1 or args.site_time_limit <= 0 or not (0 <= args.port < 65536):
         raise BadInput("--max-parallel и --site-time-limit должны быть положительными, --port — от 0 до 65535")
     options = check_options(args.check_options)
@@ -109,12 +113,6 @@ def serve_cmd(args) -> int:
         sock.listen(128)          # connections wait in the backlog from the moment the address is printed
     except OSError as exc:
         raise BadInput(f"не удалось занять адрес {args.host}:{args.port}: {exc.strerror}") from None
-    import uvicorn
-
-    from crawler.store import StoreError
-    from crawler.store.db import default_db_url, open_store
-    from crawler.web.app import WebConfig, create_app
-
     out = Path(args.out).resolve()
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,10 @@
 """One organisation's audit as a job of a stored run — what a Scrapyd node runs:
 
-    scrapy crawl audit -a run=RUN -a site=SITE -a worker=TOKEN -a db=URL
+    scrapy crawl audit -a run=RUN -a site=SITE -a worker=TOKEN -a db=URL [-a plan=JSON]
 
-The store says which site and with which `check` options (the run's `check_args`), so the job needs nothing
-else and runs unchanged on any node. The dispatcher has claimed the site for `worker` before scheduling the
+The store says which site, and the run's `AuditPlan` (crawler/plan.py) says how: given as the `plan` argument
+(the dispatcher and the in-process worker pass the run's plan) or read from the run in the store, so the job
+needs nothing else and runs unchanged on any node. The dispatcher has claimed the site for `worker` before scheduling the
 job; the job crawls with the run's politeness settings, then (after the crawl journal is written) evaluates
 the checklist, runs the browser stage, writes the evidence pack into a node-local work folder and files it
 into the store in the transaction that marks the site done — only if the site is still this worker's, so a
@@ -20,11 +21,18 @@ from pathlib import Path
 from scrapy import signals
 from twisted.internet import task, threads
 
+from crawler.audit import crawl_overrides, evaluate_and_report, spider_args
+from crawler.exits import BadInput
+from crawler.plan import AuditPlan, stored_plan
+from crawler.runs.local import OUTCOME_TEXT
 from crawler.scope import InvalidURL, parse_start_url
-from crawler.store import StoreError
+from crawler.store import StoreError, queue
+from crawler.store.db import open_store
+from crawler.store.results import report_of, store_result
+from crawler.store.schema import RUNNING, Organisation, Run, RunSite
 
 logger = logging.getLogger(__name__)
-JOB_ARGS = ("run", "site", "worker", "db", "work")
+JOB_ARGS = ("run", "site", "worker", "db", "work", "plan")
 
 
 class JobRefused(ValueError):
@@ -37,7 +45,8 @@ def work_root() -> Path:
 
 
 class SiteJob:
-    def __init__(self, crawler, store, claim, worker: str, work: Path, plan, start_url: str, command: list[str]):
+    def __init__(self, crawler, store, claim, worker: str, work: Path, plan: AuditPlan, start_url: str,
+                 command: list[str]):
         self.crawler, self.store, self.claim, self.worker, self.work = crawler, store, claim, worker, work
         self.plan, self.start_url, self.command = plan, start_url, command
         self.beat = None
@@ -45,13 +54,6 @@ class SiteJob:
     @classmethod
     def attach(cls, crawler, kwargs: dict) -> dict:
         """Set the crawler up for the job named by the spider arguments; the spider's own arguments."""
-        from crawler.audit import BadInput, crawl_overrides, spider_args
-        from crawler.cli import check_plan
-        from crawler.registry import given_name
-        from crawler.store import queue
-        from crawler.store.db import open_store
-        from crawler.store.schema import RUNNING, Organisation, Run, RunSite
-
         job = {k: kwargs.pop(k, None) for k in JOB_ARGS}
         db = job["db"] or os.environ.get("NOK_DB")
         if not (job["run"] and job["site"] and job["worker"] and db):
@@ -73,23 +75,23 @@ class SiteJob:
         shutil.rmtree(work, ignore_errors=True)
         (work / "crawl").mkdir(parents=True)
         try:
+            run_plan = AuditPlan.from_json(job["plan"]) if job["plan"] else stored_plan(run.check_args)
+            if run_plan is None:
+                raise BadInput("прогон сохранён прежней версией nok-audit: продолжите его командой "
+                               f"nok-audit run --resume {run.id}")
             start_url, fallback = parse_start_url(org.url)
-            check_args = [*(a for h in org.extra_hosts or [] for a in ("--extra-host", h)),
-                          "--sector", org.sector or "social", *run.check_args]
-            if name := given_name(org.name, org.url):
-                check_args += ["--name", name]
-            plan = check_plan(start_url, work, check_args)
-            plan.inputs.validate(start_url)
+            plan = run_plan.for_site(org.url, str(work), org.sector or "social", org.name, org.extra_hosts or [])
+            plan.report.validate(start_url)
         except (BadInput, InvalidURL) as exc:
             raise JobRefused(f"options of run {run.id}: {exc}") from None
-        overrides = crawl_overrides(plan.options)
+        overrides = crawl_overrides(plan.crawl)
         overrides.pop("LOG_LEVEL")                      # the node's log keeps Scrapy's INFO lines
         crawler.settings.setdict({**overrides, "NOK_PROGRESS": False}, priority="cmdline")
         command = ["scrapy", "crawl", "audit", "-a", f"run={run.id}", "-a", f"site={site.id}"]
         self = cls(crawler, store, claim, job["worker"], work, plan, start_url, command)
         crawler.nok_site_job = self          # signal receivers are weak references: keep the job alive
         crawler.signals.connect(self._engine_started, signal=signals.engine_started)
-        return {**kwargs, **spider_args(start_url, work / "crawl", plan.options, fallback, plan.inputs.checklist)}
+        return {**kwargs, **spider_args(start_url, work / "crawl", plan.crawl, fallback, plan.report.checklist)}
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     def _engine_started(self):
@@ -99,7 +101,6 @@ class SiteJob:
         self.crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     def _heartbeat(self):
-        from crawler.store import queue
         try:
             queue.heartbeat(self.store, self.worker)
         except StoreError as exc:
@@ -112,15 +113,10 @@ class SiteJob:
 
     def finish(self) -> None:
         """Evaluate, run the browser stage, write the reports, file the result (in a thread)."""
-        from crawler.audit import evaluate_and_report
-        from crawler.batch import OUTCOME_TEXT
-        from crawler.store import queue
-        from crawler.store.results import report_of, store_result
-
         try:
             previous_id = queue.previous_result_id(self.store, self.claim.org_id, self.claim.run_id)
             previous = report_of(self.store, previous_id) if previous_id is not None else None
-            report = evaluate_and_report(self.work, self.plan.inputs, self.command, browser=self.plan.browser,
+            report = evaluate_and_report(self.work, self.plan.report, self.command, browser=self.plan.browser,
                                          accessibility=self.plan.accessibility, stored_controls=False,
                                          pdf=self.plan.pdf, previous=previous)[0]
             outcome = queue.CHECKED if report["crawl"]["entry_ok"] else queue.UNREACHABLE

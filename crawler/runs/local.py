@@ -1,5 +1,6 @@
 """Auditing every organisation of a run: `jobs` workers take sites from the run's queue in the store, each
-site audited by its own `nok-audit check` process with a wall-time limit, so one site failing, hanging or
+site audited by its own process (crawler/runs/site_process.py, given the site's AuditPlan) with a wall-time
+limit, so one site failing, hanging or
 crashing never stops the run, and memory does not grow with the number of sites.
 
 Nothing is lost on failure:
@@ -25,12 +26,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from crawler.browser_pool import POOL_ENV, make_pool
-from crawler.registry import given_name
-from crawler.store import queue
-from crawler.store import StoreError
+from crawler.plan import AuditPlan
+from crawler.store import StoreError, queue
 from crawler.store.db import Store, is_connection_loss
 from crawler.store.results import report_of, store_result
+from reports.manifest import verify
 
 EXIT_OUTCOME = {0: queue.CHECKED, 5: queue.CHECKED, 3: queue.UNREACHABLE}
 OUTCOME_TEXT = {queue.CHECKED: "проверен", queue.UNREACHABLE: "не удалось проверить (сайт недоступен или закрыт robots.txt)",
@@ -50,8 +54,6 @@ def die_with_parent() -> None:
 
 def is_finished(folder: Path) -> bool:
     """A folder holding a complete evidence pack: report.json and a manifest.json that verifies."""
-    from reports.manifest import verify
-
     return (folder / "report.json").exists() and (folder / "manifest.json").exists() and not verify(folder)
 
 
@@ -90,13 +92,12 @@ class BatchState:
 
 
 class Batch:
-    def __init__(self, store: Store, run_id: int, run_dir: Path, check_args: list[str], jobs: int,
-                 time_limit: float, command: list[str] | None = None, browsers: int = 1):
+    def __init__(self, store: Store, run_id: int, run_dir: Path, plan: AuditPlan, jobs: int,
+                 time_limit: float, browsers: int = 1):
         self.store, self.run_id, self.run_dir = store, run_id, Path(run_dir)
         # The check processes' browser stages share `browsers` Chromiums (crawler/browser_pool.py).
         self.env = {**os.environ, POOL_ENV: str(make_pool(self.run_dir / BROWSER_POOL, browsers))}
-        self.check_args, self.jobs, self.time_limit = check_args, max(1, jobs), time_limit
-        self.command = command or [sys.executable, "-m", "crawler.cli", "check"]
+        self.plan, self.jobs, self.time_limit = plan, max(1, jobs), time_limit
         self.worker = queue.worker_id()
         self.stop = threading.Event()
         p = queue.progress(store, run_id)
@@ -125,17 +126,15 @@ class Batch:
         work = self.run_dir / WORK / f"{claim.key}.{claim.attempt}"
         shutil.rmtree(work, ignore_errors=True)
         work.parent.mkdir(parents=True, exist_ok=True)
-        args = [*self.command, claim.url, "--out", str(work), "--quiet",
-                *[a for h in claim.extra_hosts for a in ("--extra-host", h)], "--sector", claim.sector,
-                *self.check_args]
-        if name := given_name(claim.name, claim.url):
-            args += ["--name", name]
-        previous = self._db(queue.previous_result_id, self.store, claim.org_id, self.run_id)
+        previous, prev_file = self._db(queue.previous_result_id, self.store, claim.org_id, self.run_id), None
         if previous is not None:
             prev_file = self.run_dir / WORK / f"{claim.key}.{claim.attempt}.previous.json"
             prev_file.write_text(json.dumps(self._db(report_of, self.store, previous), ensure_ascii=False),
                                  encoding="utf-8")
-            args += ["--previous", str(prev_file)]
+        plan = self.plan.for_site(claim.url, str(work), claim.sector, claim.name, claim.extra_hosts,
+                                  previous=str(prev_file) if prev_file else None)
+        args = [sys.executable, "-m", "crawler.runs.site_process", plan.to_json(),
+                f"run={self.run_id}", f"site={claim.key}"]
         with self.state.lock:
             self.state.running[claim.key] = work
         try:
@@ -262,9 +261,6 @@ class RichDisplay:
     """Progress on a terminal: a bar with sites done / running / failed and pages fetched."""
 
     def __init__(self):
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
         self.console = Console(stderr=True)
         self.progress = Progress(TextColumn("Сайты"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                                  TimeElapsedColumn(), console=self.console, transient=False)

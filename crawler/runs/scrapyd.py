@@ -1,8 +1,9 @@
 """Running a stored run's sites on Scrapyd nodes (`nok-audit run … --nodes http://w1:6800,http://w2:6800`).
 
 The run's queue in the store is the source of truth. The dispatcher keeps each node at its free slots: it
-claims a site for a fresh worker token and schedules `audit` with `run`, `site`, `worker` and `db` through
-Scrapyd's HTTP API (schedule.json); the job files its result itself (crawler/site_job.py). It follows the
+claims a site for a fresh worker token and schedules `audit` with `run`, `site`, `worker`, `db` and the run's
+`plan` (its AuditPlan as JSON) through
+Scrapyd's HTTP API (schedule.json); the job files its result itself (crawler/runs/site_job.py). It follows the
 nodes with listjobs.json:
 - a job that ended without filing a result (crash, killed) puts its site back in the queue (at most
   queue.MAX_ATTEMPTS times, then the site is done without result and `--resume` retries it);
@@ -23,9 +24,11 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
-from crawler.node import PROJECT
-from crawler.store import queue
+from crawler.plan import AuditPlan
+from crawler.runs.node import PROJECT
+from crawler.store import StoreError, queue
 from crawler.store.db import Store
+from crawler.store.schema import DONE, RunSite
 
 SPIDER = "audit"
 RELEASE_STALE_EVERY = 15.0
@@ -81,9 +84,10 @@ class Node:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, run_id: int, nodes: list[Node], node_db: str, *, poll: float = 0.5,
-                 dead_after: float = 20.0, log=None):
+    def __init__(self, store: Store, run_id: int, nodes: list[Node], node_db: str, plan: AuditPlan, *,
+                 poll: float = 0.5, dead_after: float = 20.0, log=None):
         self.store, self.run_id, self.nodes, self.node_db = store, run_id, nodes, node_db
+        self.plan = plan.to_json()
         self.poll, self.dead_after = poll, dead_after
         self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
         self.last_release = 0.0
@@ -132,8 +136,6 @@ class Dispatcher:
             self._job_ended(node, claim, worker)
 
     def _job_ended(self, node: Node, claim: queue.Claim, worker: str) -> None:
-        from crawler.store.schema import DONE, RunSite
-
         with self.store.session() as s:
             site = s.get(RunSite, claim.site_id)
             done, mine = site.status == DONE, site.worker == worker
@@ -156,7 +158,7 @@ class Dispatcher:
                 try:
                     node.call("schedule.json", {"project": PROJECT, "spider": SPIDER, "jobid": job_id,
                                                 "run": str(self.run_id), "site": str(claim.site_id),
-                                                "worker": worker, "db": self.node_db})
+                                                "worker": worker, "db": self.node_db, "plan": self.plan})
                 except NodeError as exc:
                     queue.release(self.store, claim, worker, "узел не принял задание")
                     node.down_since = node.down_since or time.monotonic()
@@ -178,3 +180,14 @@ def parse_nodes(raw: str, slots: int) -> list[Node]:
         raise ValueError("не указан ни один узел (--nodes http://сервер:6800,…)")
     return nodes
 
+
+
+def run_on_nodes(store: Store, run_id: int, nodes: list[Node], node_db: str, plan: AuditPlan,
+                 dead_after: float) -> None:
+    """The run's pending sites as jobs on `nodes` until none is left; StoreError (with the resume command)
+    when the nodes give out."""
+    print(f"Узлы Scrapyd: {', '.join(n.url for n in nodes)} (заданий на узле: {nodes[0].slots})", file=sys.stderr)
+    try:
+        Dispatcher(store, run_id, nodes, node_db, plan, dead_after=dead_after).run()
+    except NodeError as exc:
+        raise StoreError(f"{exc}; прогон {run_id}: nok-audit run --resume {run_id} --nodes …") from None

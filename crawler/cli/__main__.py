@@ -1,0 +1,6 @@
+"""`python -m crawler.cli …` is `nok-audit …`."""
+import sys
+
+from crawler.cli.main import main
+
+sys.exit(main())

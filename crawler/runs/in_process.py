@@ -1,0 +1,180 @@
+"""A worker process that audits many sites of a stored run at once (`nok-audit run --in-process`):
+
+    python -m crawler.runs.in_process --db URL --run RUN --jobs 4 --max-sites 200 --site-time-limit 1800
+
+One Twisted reactor, up to `jobs` site crawls in parallel (each with its own politeness, as a site job of
+crawler/runs/site_job.py that files its own result), new sites claimed from the run's queue as others finish.
+The interpreter, Scrapy and nok-audit are loaded once instead of once per site. The process ends after
+`max_sites` sites so that memory never accumulates (the runner starts a fresh one), and a site that
+overruns `site_time_limit` is marked done without result and the process exits: a hung site cannot be
+cancelled inside the process, only with it; the sites it was auditing go back to the queue.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+from scrapy.utils.reactor import install_reactor
+
+from crawler.audit import crawl_overrides
+from crawler.browser_pool import POOL_ENV, make_pool
+from crawler.plan import stored_plan
+from crawler.runs.local import BROWSER_POOL, BatchState, die_with_parent, display_for_terminal
+from crawler.spiders.audit import AuditSpider
+from crawler.store import StoreError, queue
+from crawler.store.db import Store, open_store
+
+EXIT_RECYCLE = 0      # queue empty or max_sites reached
+EXIT_OVERRUN = 3      # a site overran its wall-time limit; the process stopped to drop it
+EXIT_STORE = 4        # the store failed: no more sites are claimed
+
+
+def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit: float) -> int:
+    store = open_store(db, migrate=False)
+    run = queue.get_run(store, run_id)
+    plan = stored_plan(run.check_args)
+    if plan is None:            # `run --resume` converts an older run before starting workers
+        print(f"Ошибка: прогон {run_id} сохранён прежней версией nok-audit: nok-audit run --resume {run_id}",
+              file=sys.stderr)
+        return EXIT_STORE
+    # Process-wide parts (reactor, DNS pins, logging) follow the run's plan; each site's job gets the same plan.
+    settings = get_project_settings()
+    settings.setdict({**crawl_overrides(plan.crawl), "NOK_PROGRESS": False}, priority="cmdline")
+    install_reactor(settings["TWISTED_REACTOR"])      # before anything imports the default reactor
+    plan_json = plan.to_json()
+    # The reactor module exists only once install_reactor has chosen it.
+    from twisted.internet import reactor
+    process = CrawlerProcess(settings)
+    started: dict[int, tuple[float, queue.Claim, str]] = {}        # site id -> (start, claim, worker)
+    state = {"launched": 0, "store_error": False}
+    lock = threading.Lock()
+
+    def launch() -> None:
+        try:
+            while not state["store_error"] and len(started) < jobs and state["launched"] < max_sites:
+                worker = f"{queue.worker_id()}:site"
+                claim = queue.claim(store, run_id, worker)
+                if claim is None:
+                    break
+                state["launched"] += 1
+                with lock:
+                    started[claim.site_id] = (time.monotonic(), claim, worker)
+                d = process.crawl(AuditSpider, run=str(run_id), site=str(claim.site_id), worker=worker, db=db,
+                                  plan=plan_json)
+                d.addBoth(finished, claim.site_id)
+        except StoreError as exc:
+            print(f"Ошибка: {exc}", file=sys.stderr)
+            state["store_error"] = True
+        if not started:
+            reactor.stop()
+
+    def finished(result, site_id: int):
+        with lock:
+            _, claim, worker = started.pop(site_id)
+        if hasattr(result, "getTraceback"):     # the job could not start (e.g. the run's options are invalid)
+            message = result.getErrorMessage()
+            print(f"site {site_id}: {message}", file=sys.stderr)
+            try:
+                with store.session() as s:      # done without result, or it would be claimed again forever
+                    queue.mark_done(s, claim, worker, queue.FAILED, f"проверка не запущена: {message[:300]}")
+            except StoreError:
+                pass
+        reactor.callLater(0, launch)
+        return None
+
+    def watchdog() -> None:
+        while True:
+            time.sleep(1.0)
+            with lock:
+                late = [(sid, c, w) for sid, (t, c, w) in started.items() if time.monotonic() - t > site_time_limit]
+            if late:
+                for _sid, claim, worker in late:
+                    with store.session() as s:
+                        queue.mark_done(s, claim, worker, queue.TIMEOUT,
+                                        f"не уложился в предел {site_time_limit:g} с — будет проверен заново при "
+                                        "запуске с --resume")
+                os._exit(EXIT_OVERRUN)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    reactor.callWhenRunning(launch)
+    process.start(stop_after_crawl=False)
+    store.close()
+    return EXIT_STORE if state["store_error"] else EXIT_RECYCLE
+
+
+def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, processes: int, max_sites: int,
+                   site_time_limit: float, browsers: int) -> None:
+    """Sites audited by `processes` worker processes (`run_worker` above) that each run up to `jobs` sites
+    at once; a worker is replaced when it ends (after --max-sites-per-process sites, or after a
+    site overran its limit), its unfinished sites going back to the queue."""
+    jobs_dir = run_dir / ".jobs"
+    command = [sys.executable, "-m", "crawler.runs.in_process", "--db", store.url, "--run", str(run_id), "--jobs",
+               str(jobs), "--max-sites", str(max_sites), "--site-time-limit", str(site_time_limit)]
+    env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir),
+           POOL_ENV: str(make_pool(run_dir / BROWSER_POOL, browsers))}
+    p = queue.progress(store, run_id)
+    state = BatchState(total=p.total, done_before=p.done)
+    display = display_for_terminal()
+    seen = {row[0] for row in queue.finished_sites(store, run_id, None)}
+    since = None
+    procs: list[subprocess.Popen] = []
+    try:
+        with open(run_dir / "worker.log", "ab") as log:
+            while True:
+                ended = [proc for proc in procs if proc.poll() is not None]
+                if any(proc.returncode == EXIT_STORE for proc in ended):
+                    raise StoreError("база недоступна из рабочего процесса (подробности в "
+                                     f"{run_dir / 'worker.log'}); продолжите с --resume")
+                if ended:
+                    procs = [proc for proc in procs if proc not in ended]
+                    queue.release_stale(store, run_id)            # the sites the ended workers left unfinished
+                p = queue.progress(store, run_id)
+                # a new worker per free process slot, as long as sites wait (each claims up to --jobs)
+                while len(procs) < processes and p.pending > jobs * len(procs):
+                    procs.append(subprocess.Popen(command, stdout=log, stderr=log, env=env,
+                                                  preexec_fn=die_with_parent))
+                with state.lock:
+                    # Another process may commit a site stamped a little earlier than the last one seen.
+                    window = since - timedelta(minutes=5) if since else None
+                    for site_id, name, url, outcome, note, at in queue.finished_sites(store, run_id, window):
+                        since = max(since, at) if since else at
+                        if site_id in seen:
+                            continue
+                        seen.add(site_id)
+                        state.done += 1
+                        state.failed += outcome in queue.RETRIED_ON_RESUME
+                        state.lines.append(f"{name} ({url}): {note}")
+                    state.running = {key: jobs_dir / f"run-{run_id}" / f"{key}.{attempt}"
+                                     for key, attempt in queue.running_sites(store, run_id)}
+                display.update(state)
+                if not procs and p.pending == 0 and p.running == 0:
+                    break
+                time.sleep(0.5)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+        display.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m crawler.runs.in_process", description=__doc__.splitlines()[0])
+    p.add_argument("--db", required=True)
+    p.add_argument("--run", type=int, required=True)
+    p.add_argument("--jobs", type=int, default=4)
+    p.add_argument("--max-sites", type=int, default=200)
+    p.add_argument("--site-time-limit", type=float, default=1800.0)
+    a = p.parse_args(argv)
+    return run_worker(a.db, a.run, a.jobs, a.max_sites, a.site_time_limit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
