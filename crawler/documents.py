@@ -95,7 +95,7 @@ def extract_text(kind: str, body: bytes) -> tuple[str, str, str]:
 
 
 def _pdf(body: bytes) -> tuple[str, str, str]:
-    import pypdfium2 as pdfium
+    import pypdfium2 as pdfium       # loaded only when a crawl fetches a PDF (a native library)
 
     pdf = pdfium.PdfDocument(body)
     try:
@@ -119,7 +119,7 @@ def _pdf(body: bytes) -> tuple[str, str, str]:
 
 
 def _docx(body: bytes) -> tuple[str, str, str]:
-    import docx
+    import docx                      # loaded only when a crawl fetches a DOCX
 
     document = docx.Document(io.BytesIO(body))
     parts = [p.text for p in document.paragraphs]

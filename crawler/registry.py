@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def _read_rows(path: Path, sheet: str | None = None) -> list[list[str]]:
     if not path.exists():
         raise RegistryError(f"файл реестра {path} не найден")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
+        import openpyxl             # only for an XLSX registry: slow to import
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:
@@ -158,8 +159,6 @@ def refuse_private(orgs: list[Organisation], resolve: bool = True) -> tuple[list
     refused, with their row number: a registry must not steer the audit into the operator's own network (run
     --allow-private lets them through). Host names are looked up in parallel, only when `resolve` (a real run,
     not --check-registry); a name that does not resolve is kept (its audit reports the DNS failure)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     guard = AddressGuard()
     check = guard.refusal_blocking if resolve else guard.literal_refusal
     with ThreadPoolExecutor(32) as pool:

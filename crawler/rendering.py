@@ -37,7 +37,7 @@ class PageRenderer:
         if self.failed_to_start:
             return False
         try:
-            from playwright.async_api import async_playwright
+            from playwright.async_api import async_playwright   # only when a page is rendered
             self._pw = await async_playwright().start()
             self._browser = await self._pw.chromium.launch(executable_path=self.executable, headless=True,
                                                            args=launch_args(await self.proxy.start()))

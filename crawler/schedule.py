@@ -39,6 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from crawler.store.db import safe_url
 from reports.atomic_file import write_atomically
 
 PREFIX = "nok-audit-"
@@ -89,9 +93,6 @@ def _normalise_db(db: str | None, out: Path) -> str:
         raise ScheduleError("адрес базы --db не может содержать перевод строки")
     if "://" not in db:
         return f"sqlite:///{_abspath(db)}"
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     try:
         url = make_url(db)
     except (ArgumentError, ValueError) as exc:
@@ -111,14 +112,11 @@ def _normalise_db(db: str | None, out: Path) -> str:
 
 def display_db(db: str) -> str:
     """The store URL for printing, its password replaced by ***."""
-    from crawler.store.db import safe_url
-
     return safe_url(db)
 
 
 def has_password(db: str) -> bool:
     try:
-        from sqlalchemy.engine import make_url
         return bool(make_url(db).password)
     except Exception:  # noqa: BLE001
         return bool(re.search(r"//[^:/@]*:[^@]+@", db))

@@ -349,14 +349,14 @@ def test_email_check_never_touches_dns_without_check_mx(sites, tmp_path, monkeyp
 
 
 def test_check_mx_asks_for_deliverability(sites, tmp_path, monkeypatch):
-    from crawler.control import channels
+    from crawler.control.channels import contacts
     calls = []
 
     def fake_validate(addr, check_deliverability=True, **kw):
         calls.append(check_deliverability)
         return type("R", (), {"normalized": addr})()
 
-    monkeypatch.setattr(channels, "validate_email", fake_validate)
+    monkeypatch.setattr(contacts, "validate_email", fake_validate)
     results = {r.item_id: r for r in asyncio.run(control_site(None, sites["good"].crawl, sites["good"].findings,
                                                              tmp_path, ControlOptions(check_mx=True)))}
     assert calls and all(calls)

@@ -18,6 +18,7 @@ from pathlib import Path
 import uvicorn
 
 from crawler.cli.check import check_parser
+from crawler.cli.run import PASS_FLAGS, PASS_THROUGH
 from crawler.exits import BadInput
 from crawler.runs.node import systemd_unit
 from crawler.store import StoreError
@@ -82,6 +83,16 @@ def check_options(raw: str) -> list[str]:
     return options
 
 
+def run_options(check_options: list[str]) -> list[str]:
+    """The page's `check` options that `run` hands on to each site (the others are the check's own)."""
+    given = check_parser().parse_args(["example.ru", *check_options])
+    default = check_parser().parse_args(["example.ru"])
+    out = [a for name in PASS_THROUGH if getattr(given, name) != getattr(default, name)
+           for a in ("--" + name.replace("_", "-"), str(getattr(given, name)))]
+    return out + ["--" + name.replace("_", "-") for name in PASS_FLAGS
+                  if name != "allow_private" and getattr(given, name)]
+
+
 def service_unit(args, options: list[str]) -> str:
     command = [str(Path(sys.executable).parent / "nok-audit"), "serve", "--host", args.host, "--port",
                str(args.port), "--out", str(Path(args.out).resolve()), *(["--db", args.db] if args.db else []),
@@ -121,7 +132,7 @@ def handle(args, command: list[str]) -> int:
         raise BadInput(str(exc)) from None
     except OSError as exc:
         raise BadInput(f"не удалось создать папку {out}: {exc.strerror}") from None
-    config = WebConfig(out=out, check_options=options, max_parallel=args.max_parallel,
+    config = WebConfig(out=out, check_options=options, run_options=run_options(options), max_parallel=args.max_parallel,
                        site_time_limit=args.site_time_limit, allow_private=args.allow_private, token=token,
                        db=args.db or "")
     host, port = sock.getsockname()[:2]

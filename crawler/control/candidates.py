@@ -26,7 +26,6 @@ from crawler.crawlstore import page_html
 from crawler.extract import anchor_text
 
 
-
 @dataclass
 class Candidate:
     url: str                 # what to open or request (absolute; a link keeps its fragment)

@@ -35,8 +35,10 @@ from checklists.model.results import ABSENT, PRESENT, Finding
 from crawler import settings as crawl_settings
 from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
+from crawler.control.channels.http import is_local
 from crawler.control.netguard import BrowserGuard
-from crawler.control.scenario import RunContext, Scenario, ScenarioSet, load_scenarios, run_scenario, seconds_ru
+from crawler.control.scenario import Scenario, ScenarioSet, load_scenarios
+from crawler.control.steps import RunContext, run_scenario, seconds_ru
 from reports.atomic_file import write_atomically
 
 if TYPE_CHECKING:
@@ -211,7 +213,6 @@ def _clear_screenshots(out_dir: Path, items: list[str]) -> None:
 
 def offline_route(pins: dict[str, str] | None = None):
     """A context route handler for --offline: requests that would leave this machine are aborted."""
-    from crawler.control.channels import is_local
 
     async def route_handler(route):
         url = route.request.url

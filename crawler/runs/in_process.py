@@ -28,7 +28,7 @@ from crawler.audit import crawl_overrides
 from crawler.browser_pool import POOL_ENV, make_pool
 from crawler.plan import stored_plan
 from crawler.runs.local import BROWSER_POOL, BatchState, die_with_parent, display_for_terminal
-from crawler.spiders.audit import AuditSpider
+from crawler.runs.node import SPIDER
 from crawler.store import StoreError, queue
 from crawler.store.db import Store, open_store
 
@@ -67,7 +67,7 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
                 state["launched"] += 1
                 with lock:
                     started[claim.site_id] = (time.monotonic(), claim, worker)
-                d = process.crawl(AuditSpider, run=str(run_id), site=str(claim.site_id), worker=worker, db=db,
+                d = process.crawl(SPIDER, run=str(run_id), site=str(claim.site_id), worker=worker, db=db,
                                   plan=plan_json)
                 d.addBoth(finished, claim.site_id)
         except StoreError as exc:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 PROJECT = "nok_audit"     # the Scrapyd project name of nok-audit
+SPIDER = "audit"          # its spider (crawler/spiders/audit.py), by name as Scrapyd and the in-process worker run it
 
 _UNIT = """[Unit]
 Description={description}

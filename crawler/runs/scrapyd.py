@@ -25,12 +25,11 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
 from crawler.plan import AuditPlan
-from crawler.runs.node import PROJECT
+from crawler.runs.node import PROJECT, SPIDER
 from crawler.store import StoreError, queue
 from crawler.store.db import Store
 from crawler.store.schema import DONE, RunSite
 
-SPIDER = "audit"
 RELEASE_STALE_EVERY = 15.0
 
 

@@ -141,7 +141,7 @@ def _migration_lock(store: Store, connection):
 
 def upgrade(store: Store) -> None:
     """Bring the schema to the newest migration (idempotent; several processes may call it at once)."""
-    from alembic import command
+    from alembic import command          # Alembic is loaded only when the schema is checked or migrated
     from alembic.config import Config
 
     with store.engine.begin() as connection:
@@ -153,7 +153,7 @@ def upgrade(store: Store) -> None:
 
 
 def current_revision(store: Store) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext   # only when the schema is checked
 
     with store.engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

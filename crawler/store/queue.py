@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select, update
 
+from crawler import __version__
 from crawler.store.db import Store
 from crawler.store.schema import (DONE, PENDING, RUN_ACTIVE, RUN_FINISHED, RUNNING, Organisation, Result, Run,
                                   RunSite)
@@ -73,13 +74,12 @@ class Claim:
 
 def create_run(store: Store, *, kind: str = "audit", parent: int | None = None, registry_file: str = "",
                registry_sha256: str = "", checklist: str = "", methodology: str = "",
-               check_args: list[str] | None = None, out_dir: str = "") -> int:
-    from crawler import __version__
-
+               check_args: dict | None = None, out_dir: str = "") -> int:
+    """`check_args`: the run's AuditPlan as crawler.plan.storable gives it."""
     with store.session() as s:
         run = Run(kind=kind, parent_run_id=parent, status=RUN_ACTIVE, started_at=now(), tool_version=__version__,
                   registry_file=registry_file, registry_sha256=registry_sha256, checklist=checklist,
-                  methodology=methodology, check_args=list(check_args or []), out_dir=out_dir)
+                  methodology=methodology, check_args=check_args or {}, out_dir=out_dir)
         s.add(run)
         s.flush()
         return run.id

@@ -18,8 +18,8 @@ from sqlalchemy import delete, select
 from crawler.store import StoreError
 from crawler.store.db import Store
 from crawler.store.queue import Claim, mark_done, now
-from crawler.store.schema import (Artefact, Blob, Control, Error, Finding, Organisation, Result, Run, RunSite,
-                                  Score)
+from crawler.store.schema import (RUN_FINISHED, Artefact, Blob, Control, Error, Finding, Organisation, Result, Run,
+                                  RunSite, Score)
 
 # Already compressed: stored as they are.
 _PACKED = (".gz", ".png", ".jpg", ".jpeg", ".pdf", ".xlsx", ".docx", ".zip")
@@ -27,9 +27,9 @@ _PACKED = (".gz", ".png", ".jpg", ".jpeg", ".pdf", ".xlsx", ".docx", ".zip")
 
 def _insert_ignore(store: Store):
     if store.is_sqlite:
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects.sqlite import insert       # the dialect of this store only
     else:
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert   # (psycopg need not be installed for SQLite)
     return insert
 
 
@@ -139,8 +139,6 @@ def results_of(store: Store, run_id: int) -> list[tuple[Result, Organisation]]:
 def prune(store: Store, keep: int) -> list[int]:
     """Retention: delete all but the `keep` newest finished audit runs (with their rescores), and the blobs
     no longer used by any result. Active runs are never touched. The ids of the deleted runs."""
-    from crawler.store.schema import RUN_FINISHED
-
     with store.session() as s:
         finished = list(s.scalars(select(Run.id).where(Run.kind == "audit", Run.status == RUN_FINISHED)
                                   .order_by(Run.id.desc())))

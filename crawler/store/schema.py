@@ -40,7 +40,8 @@ class Run(Base):
     registry_sha256: Mapped[str] = mapped_column(String(64), default="")
     checklist: Mapped[str] = mapped_column(Text, default="")                 # file given, "" = built-in
     methodology: Mapped[str] = mapped_column(Text, default="")
-    check_args: Mapped[list] = mapped_column(JSON, default=list)              # options of each site's check
+    # the run's AuditPlan as {"plan": JSON} (crawler/plan.py); runs stored before plans: a list of check options
+    check_args: Mapped[dict | list] = mapped_column(JSON, default=dict)
     out_dir: Mapped[str] = mapped_column(Text, default="")
 
 

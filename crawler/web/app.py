@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,6 +42,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class WebConfig:
     out: Path
     check_options: list[str]
+    run_options: list[str] = field(default_factory=list)   # the check options a run started here hands on
     max_parallel: int = 2
     site_time_limit: float = 1800.0
     allow_private: bool = False

@@ -20,8 +20,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from crawler.cli.check import check_parser
-from crawler.cli.run import PASS_FLAGS, PASS_THROUGH
 from crawler.registry import RegistryError, load_registry, refuse_private
 from crawler.store import StoreError, queue
 from crawler.store.db import default_db_url, open_store
@@ -35,16 +33,6 @@ UPLOADS = "uploads"
 WEB_CACHE = ".web-cache"          # evidence packs written from the store to be shown
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{16}$")
 OUTCOME_TEXT = {"checked": "проверен", "unreachable": "недоступен", "failed": "ошибка", "": ""}
-
-
-def run_options(check_options: list[str]) -> list[str]:
-    """The page's `check` options that `run` hands on to each site (the others are the check's own)."""
-    given = check_parser().parse_args(["example.ru", *check_options])
-    default = check_parser().parse_args(["example.ru"])
-    out = [a for name in PASS_THROUGH if getattr(given, name) != getattr(default, name)
-           for a in ("--" + name.replace("_", "-"), str(getattr(given, name)))]
-    return out + ["--" + name.replace("_", "-") for name in PASS_FLAGS
-                  if name != "allow_private" and getattr(given, name)]
 
 
 def private_rows(orgs, allow_private: bool) -> list[str]:
@@ -149,7 +137,7 @@ class Operator:
             jobs = 0
         if not 1 <= jobs <= 16:
             return await self.runs(request, 400, error="сайтов одновременно — от 1 до 16")
-        options = run_options(self.config.check_options)
+        options = list(self.config.run_options)
         if form.get("browser") != "on" and "--no-browser" not in options:
             options.append("--no-browser")
         registry = found[0].resolve()
