@@ -77,7 +77,8 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def _cli_supports(flag: str) -> bool:
-    return flag in (ROOT / "crawler" / "cli.py").read_text(encoding="utf-8")
+    from crawler.cli.check import check_parser
+    return flag in check_parser().format_help()
 
 
 # ---- fixtures -------------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ import pytest
 
 from crawler.cli.schedule import add_parser, handle
 from crawler.exits import BadInput
-from crawler.schedule import (InstallResult, ScheduleError, ScheduleSpec, command_line, cron_entry, cron_escape,
-                              display_db, install, installed, preflight, remove, shell_command, slugify,
-                              systemd_units)
+from crawler.schedule.install import InstallResult, install, installed, preflight, remove
+from crawler.schedule.spec import ScheduleError, ScheduleSpec, command_line, display_db, shell_command, slugify
+from crawler.schedule.writers import cron_entry, cron_escape, systemd_units
 
 REPO = Path(__file__).parent.parent
 CRON_D_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")

@@ -1,5 +1,5 @@
 """`nok-audit schedule install|remove|list`: the command line of the monthly run's cron entry or systemd timer
-(the writers are crawler/schedule.py)."""
+(the schedule itself: crawler/schedule/)."""
 from __future__ import annotations
 
 import argparse
@@ -10,8 +10,9 @@ from pathlib import Path
 
 from crawler.cli import run as run_command
 from crawler.exits import BadInput
-from crawler.schedule import (DEFAULT_TARGETS, KINDS, ScheduleError, ScheduleSpec, has_password, command_line,
-                              display_db, install, installed, preflight, remove)
+from crawler.schedule.install import install, installed, preflight, remove
+from crawler.schedule.spec import (DEFAULT_TARGETS, KINDS, ScheduleError, ScheduleSpec, command_line, display_db,
+                                   has_password)
 
 
 def _run_parser() -> argparse.ArgumentParser:
