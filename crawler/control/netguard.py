@@ -25,6 +25,7 @@ their «host not found» / «connection refused» that the link checks judge by.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -57,6 +58,19 @@ def _host_port(url: str) -> tuple[str, int]:
     return (parts.hostname or "").lower(), port or WEB_SCHEMES.get(parts.scheme.lower(), 80)
 
 
+def is_local(url: str, pins: dict[str, str] | None = None) -> bool:
+    """Does `url` stay on this machine? Loopback addresses, localhost, and host names pinned (--resolve)
+    to a loopback address: what an --offline check may contact."""
+    host = (urlsplit(url).hostname or "").lower()
+    host = (pins or {}).get(host, host)
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass
 class BrowserGuard:
     guard: AddressGuard
@@ -78,7 +92,6 @@ class BrowserGuard:
         """--offline and `url` leaves this machine (what stage.offline_route aborts)."""
         if not self.offline:
             return False
-        from crawler.control.channels import is_local     # channels imports this module
         return not is_local(url, self.guard.pins)
 
     async def decide(self, url: str) -> tuple[str | None, list[str]]:

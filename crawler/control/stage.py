@@ -35,8 +35,7 @@ from checklists.model.results import ABSENT, PRESENT, Finding
 from crawler import settings as crawl_settings
 from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
-from crawler.control.channels.http import is_local
-from crawler.control.netguard import BrowserGuard
+from crawler.control.netguard import BrowserGuard, is_local
 from crawler.control.scenario import Scenario, ScenarioSet, load_scenarios
 from crawler.control.steps import RunContext, run_scenario, seconds_ru
 from reports.atomic_file import write_atomically

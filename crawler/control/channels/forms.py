@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from checklists.model.control import HTTP
 from crawler.control import dom_scripts as js
-from crawler.control.channels.http import is_local, offline_verdict
-from crawler.control.netguard import Refused
+from crawler.control.channels.http import offline_verdict
+from crawler.control.netguard import Refused, is_local
 from crawler.control.scenario import Step, Verdict, call_step, finder
 from crawler.control.steps import RunContext, click_and_settle, step_screenshot
 

@@ -4,14 +4,13 @@ a scenario calls by name."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 import socket
 from urllib.parse import urlsplit
 
 
 from checklists.model.control import HTTP
-from crawler.control.netguard import Refused
+from crawler.control.netguard import Refused, is_local
 from crawler.control.scenario import Step, Verdict, call_step
 from crawler.control.steps import RunContext, seconds_ru
 
@@ -20,19 +19,6 @@ OFFLINE_REASON = "не удалось проверить: у проверяющ�
 
 
 # ---- HTTP: one polite request ------------------------------------------------------------------------
-def is_local(url: str, pins: dict[str, str] | None = None) -> bool:
-    """Does `url` stay on this machine? Loopback addresses, localhost, and host names pinned (--resolve)
-    to a loopback address: what an --offline check may contact."""
-    host = (urlsplit(url).hostname or "").lower()
-    host = (pins or {}).get(host, host)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _net_error_ru(msg: str, timeout_s: float) -> tuple[bool | None, str]:
     """(works, Russian text) for a failed request: a refused connection or an unknown host is a dead
     link; a timeout or a TLS problem leaves the question open."""
