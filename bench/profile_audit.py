@@ -3,7 +3,7 @@
     .venv/bin/python bench/profile_audit.py --mode stages   --json OUT.json -- URL --out DIR [nok-audit options]
     .venv/bin/python bench/profile_audit.py --mode cprofile --json OUT.json -- URL --out DIR [nok-audit options]
 
-Runs exactly what `nok-audit check URL ...` runs (crawler.cli.main), once per process (Scrapy's
+Runs exactly what `nok-audit check URL ...` runs (crawler.cli.main.main), once per process (Scrapy's
 reactor cannot be restarted).
 
 --mode stages wraps the entry points of each stage with a timer and attributes wall and CPU time
@@ -52,7 +52,7 @@ STAGES = {
 
 # (module, qualified name, stage)
 TARGETS = [
-    ("crawler.cli", "main", "cli"),
+    ("crawler.cli.main", "main", "cli"),
     ("crawler.audit", "run_crawl", "engine"),
     ("crawler.extract", "extract", "html_parse"),
     ("crawler.documents", "extract_text", "documents"),
@@ -84,12 +84,12 @@ def import_all() -> None:
     can import this file for cprofile_summary without importing Scrapy)."""
     global crawler
     import crawler.audit  # noqa: F401
-    import crawler.cli  # noqa: F401
+    import crawler.cli.main  # noqa: F401
     import crawler.crawlstore  # noqa: F401
     import crawler.documents  # noqa: F401
     import crawler.extract  # noqa: F401
     import crawler.pipelines  # noqa: F401
-    import crawler.spiders.audit  # noqa: F401
+    import crawler.site_spider  # noqa: F401
     import checklists.checks.patterns  # noqa: F401
     import checklists.compile  # noqa: F401
     import checklists.crawl_view  # noqa: F401
@@ -245,7 +245,7 @@ def main() -> int:
     if a.mode == "stages":
         install_timers()
         t = time.perf_counter()
-        code = crawler.cli.main(argv)
+        code = crawler.cli.main.main(argv)
         result["t_main"] = time.perf_counter() - t
         result["stages"] = {k: {"wall": round(TIMER.wall.get(k, 0.0), 5), "cpu": round(TIMER.cpu.get(k, 0.0), 5),
                                 "calls": TIMER.calls.get(k, 0)} for k in STAGES}
@@ -254,7 +254,7 @@ def main() -> int:
         prof = cProfile.Profile()
         t = time.perf_counter()
         prof.enable()
-        code = crawler.cli.main(argv)
+        code = crawler.cli.main.main(argv)
         prof.disable()
         result["t_main"] = time.perf_counter() - t
         result["cprofile"] = cprofile_summary(pstats.Stats(prof))

@@ -73,7 +73,7 @@ async def chromium(executable: str | None = None, guard: BrowserGuard | None = N
     if not os.path.exists(path):
         raise BrowserUnavailable(f"браузер Chromium не найден: {path} (установите пакет chromium: ./setup.sh, "
                                  "или укажите путь через --chromium / NOK_CHROMIUM)")
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright   # Playwright only when a browser is started
 
     proxy = GuardProxy(guard, SERVICE_HOSTS) if guard is not None else None
     try:
