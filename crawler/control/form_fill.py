@@ -2,18 +2,13 @@
 and the expectations a step states (status, visible, enabled, valid, filled, link target, at least N)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import re
-
 
 from checklists.model.control import HTTP
 from crawler.control import dom_scripts as js
 from crawler.control.candidates import leads_nowhere
+from crawler.control.context import RunContext
 from crawler.control.scenario import Step, Verdict
-
-if TYPE_CHECKING:       # the run context is only annotated here; crawler/control/steps.py imports this module
-    from crawler.control.steps import RunContext
 
 
 def _expect_link_target(ctx: RunContext, step: Step) -> None:

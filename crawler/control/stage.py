@@ -37,7 +37,8 @@ from crawler.control.browser import BrowserUnavailable, chromium, site_context
 from crawler.control.candidates import Candidate, SiteInfo, candidates_for
 from crawler.control.netguard import BrowserGuard, is_local
 from crawler.control.scenario import Scenario, ScenarioSet, load_scenarios
-from crawler.control.steps import RunContext, run_scenario, seconds_ru
+from crawler.control.context import RunContext, seconds_ru
+from crawler.control.steps import run_scenario
 from reports.atomic_file import write_atomically
 
 if TYPE_CHECKING:

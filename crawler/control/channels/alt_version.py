@@ -9,8 +9,9 @@ import re
 from checklists.model.control import HTTP
 from crawler.control import dom_scripts as js
 from crawler.control.scenario import Step, Verdict, call_step
-from crawler.control.steps import RunContext, click_and_settle, measure_page
-from crawler.control.steps import css_color_hex as _hex
+from crawler.control.context import RunContext
+from crawler.control.context import css_color_hex as _hex
+from crawler.control.steps import click_and_settle, measure_page
 
 
 # ---- version for the visually impaired (acc_alt_version) ----------------------------------------------

@@ -11,7 +11,7 @@ from email_validator import EmailNotValidError, EmailUndeliverableError, validat
 
 from checklists.patterns import find_email, find_phone
 from crawler.control.scenario import Step, Verdict, call_step
-from crawler.control.steps import RunContext
+from crawler.control.context import RunContext
 
 
 MAX_VALUES = 10          # phone numbers / addresses listed in a result

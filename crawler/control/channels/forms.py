@@ -14,7 +14,8 @@ from crawler.control import dom_scripts as js
 from crawler.control.channels.http import offline_verdict
 from crawler.control.netguard import Refused, is_local
 from crawler.control.scenario import Step, Verdict, call_step, finder
-from crawler.control.steps import RunContext, click_and_settle, step_screenshot
+from crawler.control.context import RunContext
+from crawler.control.steps import click_and_settle, step_screenshot
 
 
 # ---- feedback form (ch_e_service) ----------------------------------------------------------------------

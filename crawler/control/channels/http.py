@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from checklists.model.control import HTTP
 from crawler.control.netguard import Refused, is_local
 from crawler.control.scenario import Step, Verdict, call_step
-from crawler.control.steps import RunContext, seconds_ru
+from crawler.control.context import RunContext, seconds_ru
 
 
 OFFLINE_REASON = "не удалось проверить: у проверяющего нет доступа в интернет"

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from crawler.control import dom_scripts as js
 from crawler.control.scenario import Step, Verdict, call_step
-from crawler.control.steps import RunContext
+from crawler.control.context import RunContext
 
 
 @call_step("survey_content")
