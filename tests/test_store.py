@@ -408,3 +408,44 @@ def test_in_process_site_over_its_time_limit_is_dropped_and_the_rest_goes_on(sit
     assert "не уложился в предел 10 с" in result.stderr
     assert "результатов 2 из 3; без результата (предел времени или ошибка): 1" in result.stderr
     assert len(_results(db)) == 2
+
+
+def test_a_run_stored_before_audit_plans_resumes_with_its_own_options(tmp_path):
+    """A run stored by an older nok-audit keeps its sites' `check` options as a list: `run --resume` reads them
+    with check's parser, stores them as the run's AuditPlan and audits the sites with exactly those options;
+    options it cannot read are refused in Russian (exit 2), nothing fetched."""
+    from crawler.plan import stored_plan
+    from crawler.registry import load_registry
+    from crawler.store import queue
+    server = start_site(SITES / "kcson_full", "127.0.0.93")
+    try:
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        orgs, _ = load_registry(_registry(tmp_path / "reg.csv", {0: server}))
+        store = _store(url)
+        try:
+            old = ["--delay", "0", "--timeout", "5", "--no-browser", "--allow-private", "--max-pages", "3"]
+            run_id = queue.create_run(store, check_args=old, out_dir=str(tmp_path / "out" / "run-1"))
+            queue.add_sites(store, run_id, orgs)
+            broken = queue.create_run(store, check_args=["--max-pages", "много"], out_dir=str(tmp_path / "b"))
+        finally:
+            store.close()
+
+        refused = run_cli(["run", "--resume", str(broken), "--db", url], tmp_path)
+        assert refused.code == 2 and "сохранённые прежней версией nok-audit, не прочитаны" in refused.stderr
+        assert _home_hits(server) == 0
+
+        resumed = run_cli(["run", "--resume", str(run_id), "--db", url, "--out", str(tmp_path / "out")], tmp_path,
+                          timeout=300)
+        assert resumed.code == 0, resumed.stderr
+        store = _store(url)
+        try:
+            plan = stored_plan(queue.get_run(store, run_id).check_args)
+            assert plan is not None and plan.crawl.max_pages == 3 and plan.browser is None and plan.crawl.allow_private
+            assert queue.progress(store, run_id).with_result == 1
+        finally:
+            store.close()
+        (key,) = [k for r, k in _results(url) if r == run_id]
+        report = json.loads((tmp_path / "out" / "run-1" / key / "report.json").read_text(encoding="utf-8"))
+        assert 1 <= report["crawl"]["pages"] <= 3
+    finally:
+        server.stop()
