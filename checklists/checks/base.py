@@ -82,6 +82,15 @@ class Check:
         return ""
 
 
+class ScopedCheck(Check):
+    """A check that reads given scopes (body, title, documents…): where it runs follows from them."""
+
+    def __init__(self, scopes: tuple[str, ...]):
+        self.scopes = scopes
+        self.on_pages = any(s not in DOC_SCOPES for s in scopes)
+        self.on_docs = any(s in DOC_SCOPES for s in scopes)
+
+
 class Node:
     """any / all / none of child checks or nodes."""
 

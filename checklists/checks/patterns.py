@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from checklists import patterns as pat
-from checklists.checks.base import DOC_SCOPES, Check, Hit, scopes_text
+from checklists.checks.base import Hit, ScopedCheck, scopes_text
 from checklists.morphology import snippet
 
 
-class PatternCheck(Check):
+class PatternCheck(ScopedCheck):
     def __init__(self, name: str, finder: pat.Finder, scopes: tuple[str, ...], what: str):
+        super().__init__(scopes)
         self.name = name
         self.finder = finder
-        self.scopes = scopes
         self.what = what
-        self.on_pages = any(s not in DOC_SCOPES for s in scopes)
-        self.on_docs = any(s in DOC_SCOPES for s in scopes)
         self._hrefs = name in ("phone", "email") and bool({"body", "anchor"} & set(scopes))
         self._cache_key = ("pattern", name, scopes)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from checklists.checks.base import DOC_SCOPES, MAX_LINK_HITS, Check, Hit, quote_list, scopes_text
+from checklists.checks.base import MAX_LINK_HITS, Hit, ScopedCheck, quote_list, scopes_text
 from checklists.morphology import PhraseMatcher
 
 
@@ -23,14 +23,12 @@ def _short(m: PhraseMatcher, s, k: int):
     return s.text if len(s.text) <= 160 else partial(m.snippet, s, k)
 
 
-class PhraseCheck(Check):
+class PhraseCheck(ScopedCheck):
     def __init__(self, phrases: list[str], keys: frozenset[int], scopes: tuple[str, ...], external_ok: bool):
+        super().__init__(scopes)
         self.phrases = phrases
         self.keys = keys
-        self.scopes = scopes
         self.external_ok = external_ok
-        self.on_pages = any(s not in DOC_SCOPES for s in scopes)
-        self.on_docs = any(s in DOC_SCOPES for s in scopes)
 
     def run(self, u, v):
         keys, sc, m = self.keys, self.scopes, v.matcher
