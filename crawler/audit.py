@@ -37,7 +37,7 @@ from reports.atomic_file import write_atomically
 from reports.manifest import write_manifest
 from reports.markdown import write_markdown
 from reports.render import build_report, terminal_summary, write_reports
-from reports.summary import _check_report
+from reports.summary import report_problem
 
 CRAWL_SUBDIR = "crawl"
 
@@ -154,7 +154,7 @@ def load_previous_report(path: str | Path, site_url: str | None = None) -> dict:
         raise BadInput(f"--previous: файл {path} не прочитан ({exc})") from None
     except ValueError as exc:
         raise BadInput(f"--previous: файл {path} — не JSON ({exc})") from None
-    wrong = _check_report(report)
+    wrong = report_problem(report)
     if not wrong and not isinstance(report["crawl"].get("entry_ok"), bool):
         wrong = "нет признака доступности сайта (crawl.entry_ok)"
     if wrong:

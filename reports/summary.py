@@ -51,8 +51,11 @@ class SummaryInputError(ValueError):
 # Loading
 
 
-def _check_report(report) -> str:
-    """'' when the dict looks like a report.json of nok-audit, else what is wrong (Russian)."""
+def report_problem(report) -> str:
+    """'' when the dict looks like a report.json of nok-audit, else what is wrong (Russian).
+
+    Lenient on purpose, unlike render.validate_report (the schema, for what this version writes): reports read
+    back (the summary's folders, --previous) may come from older versions and need only what is used here."""
     if not isinstance(report, dict):
         return "файл не содержит объект отчёта"
     site, crawl, summary, items = (report.get(k) for k in ("site", "crawl", "summary", "items"))
@@ -92,7 +95,7 @@ def load_reports(folders: list) -> tuple[list[dict], list[str]]:
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             problems.append(f"файл {path} не прочитан ({type(exc).__name__}: {exc}) — папка пропущена")
             continue
-        wrong = _check_report(report)
+        wrong = report_problem(report)
         if wrong:
             problems.append(f"файл {path} не похож на отчёт nok-audit: {wrong} — папка пропущена")
             continue
