@@ -103,6 +103,43 @@ class AuditPlan:
         except (ValueError, TypeError, AttributeError) as exc:
             raise BadInput(f"параметры проверки не прочитаны ({exc})") from None
 
+    def check_command(self) -> list[str]:
+        """The `nok-audit check` command line that audits this site the same way: shown in the report as
+        «Команда» for a site a batch audited (its process takes the plan as JSON, which no one can retype).
+        Only options that differ from the defaults; tests/test_plan.py parses it back into the same plan."""
+        crawl, report, browser, default = self.crawl, self.report, self.browser, CrawlOptions()
+        argv = ["nok-audit", "check", self.url] + (["--out", self.out] if self.out else [])
+        for name in ("max_pages", "max_depth", "max_documents", "delay", "concurrency", "timeout", "time_limit",
+                     "max_retry_after", "contact", "render", "chromium"):
+            if getattr(crawl, name) != getattr(default, name):
+                argv += ["--" + name.replace("_", "-"), str(getattr(crawl, name))]
+        argv += [a for host in crawl.extra_hosts for a in ("--extra-host", host)]
+        argv += [a for host, addr in crawl.resolve.items() for a in ("--resolve", f"{host}:{addr}")]
+        argv += [flag for flag, on in (("--allow-private", crawl.allow_private),
+                                       ("--ignore-robots", not crawl.obey_robots), ("--quiet", not crawl.progress),
+                                       ("--verbose", crawl.verbose)) if on]
+        if self.sector:
+            argv += ["--sector", self.sector]
+        if report.checklist is not None and not (self.sector and report.checklist == checklist_of_sector(self.sector)):
+            argv += ["--checklist", report.checklist]
+        for flag, value in (("--methodology", report.methodology), ("--operator-data", report.operator_data),
+                            ("--name", report.name), ("--previous", self.previous)):
+            if value:
+                argv += [flag, value]
+        argv += [flag for flag, on in (("--no-accessibility", not self.accessibility),
+                                       ("--no-pdf", not self.pdf), ("--no-browser", browser is None)) if on]
+        if browser is not None:
+            base = ControlOptions()
+            argv += [flag for flag, on in (("--submit-forms", browser.submit_forms), ("--check-mx", browser.check_mx),
+                                           ("--offline", browser.offline)) if on]
+            for flag, value, unset in (("--submit-message", browser.submit_message, base.submit_message),
+                                       ("--controls", browser.scenarios, base.scenarios),
+                                       ("--check-timeout", browser.check_timeout, base.check_timeout),
+                                       ("--net-probe", browser.net_probe, base.net_probe)):
+                if value != unset:
+                    argv += [flag, str(value)]
+        return argv
+
     def for_site(self, url: str, out: str, sector: str, name: str = "", extra_hosts=(),
                  previous: str | None = None) -> "AuditPlan":
         """This run's plan for one registry row: its address, folder, sector (which chooses the built-in

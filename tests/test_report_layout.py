@@ -105,6 +105,11 @@ def test_registry_name_wins_in_a_site_report_and_stays_when_rebuilt(mode, tmp_pa
         hits = {name: len(server.requests) for name, server in servers.items()}
         reports = _reports(out / "run-1")
         _assert_registry_name_wins(reports)
+        if not mode:        # a site's own process: «Команда» is the check line that audits it the same way
+            command = reports["og"]["command"]
+            assert command[:3] == ["nok-audit", "check", f"{servers['og'].base_url}/"]
+            assert command[command.index("--name") + 1] == REGISTRY_NAME and "--allow-private" in command
+            assert "--name" not in reports["titles"]["command"]
         schema = json.loads((Path(__file__).parent.parent / "reports" / "report.schema.json").read_text())
         for report in reports.values():
             jsonschema.validate({k: v for k, v in report.items() if k not in ("html", "md")}, schema)

@@ -3,8 +3,8 @@
     python -m crawler.runs.site_process PLAN_JSON [LABEL …]
 
 The site's AuditPlan comes as JSON; the audit is `nok-audit check`'s (crawler/audit.py), with its exit codes
-(0 done, 2 bad input, 3 unreachable, 1 internal error) and messages. LABELs (run=N site=KEY) only name the job
-in report.json's command and in `ps`.
+(0 done, 2 bad input, 3 unreachable, 1 internal error) and messages; report.json's command is the equivalent
+`nok-audit check` line. LABELs (run=N site=KEY) only name the job in `ps`.
 """
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print("Ошибка: нужен план проверки (JSON)", file=sys.stderr)
         return EXIT_BAD_INPUT
-    command = ["python", "-m", "crawler.runs.site_process", *argv[1:]]
-    return guarded(lambda: audit_site(AuditPlan.from_json(argv[0]), command)[0])
+    def audit() -> int:
+        plan = AuditPlan.from_json(argv[0])
+        return audit_site(plan, plan.check_command())[0]
+    return guarded(audit)
 
 
 if __name__ == "__main__":
