@@ -179,7 +179,10 @@ def install_timers() -> None:
             cls_name, attr = qual.split(".")
             cls = getattr(mod, cls_name)
             orig = cls.__dict__[attr]
-            setattr(cls, attr, _wrap(orig, stage))
+            if isinstance(orig, (classmethod, staticmethod)):     # wrap the function, keep the binding
+                setattr(cls, attr, type(orig)(_wrap(orig.__func__, stage)))
+            else:
+                setattr(cls, attr, _wrap(orig, stage))
             continue
         orig = getattr(mod, qual)
         wrapped = _wrap(orig, stage)
