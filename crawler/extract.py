@@ -175,7 +175,8 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
     """Fill the content fields of `snapshot` from the page's decoded HTML."""
     try:
         root = lxml.html.document_fromstring(_END_BR.sub("<br>", html))
-    except (etree.ParserError, ValueError):
+    except (etree.ParserError, ValueError):     # an empty or unparsable body: nothing to show, stored as such
+        snapshot.content_image = False
         return snapshot
     for el in root.iter(*_LINE_BREAKING):       # headings and link texts as a reader sees them
         el.tail = " " + el.tail if el.tail else " "

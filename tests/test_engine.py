@@ -212,6 +212,7 @@ def test_short_page_showing_a_scheme_is_not_a_stub_but_one_showing_an_icon_is():
     icon = page("/struktura/", html_doc("Структура", '<h1>Структура</h1><img src="/img/icon-print.png">'
                                                      '<img src="/img/p.jpg" width="16">'))
     assert scheme.content_image is True and icon.content_image is False
+    assert page("/pusto/", "").content_image is False     # an empty body is decided too: never refilled on load
     assert findings(crawl_of([home(), scheme]))["structure"].status == PRESENT
     assert findings(crawl_of([home(), icon]))["structure"].status == ABSENT
 
