@@ -6,6 +6,11 @@ import os
 import tempfile
 from pathlib import Path
 
+# The process's umask, read once at import: os.umask can only be read by setting it, and setting it while
+# other threads create files (serve, the browser stage's worker threads) would hand them mode 0666.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def write_atomically(path: Path, data: bytes | str, *, mode: int | None = None, durable: bool = False) -> Path:
     """Write `data` (str: UTF-8) to `path` through a temporary file in the same folder.
@@ -20,11 +25,7 @@ def write_atomically(path: Path, data: bytes | str, *, mode: int | None = None, 
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            if mode is None:
-                umask = os.umask(0)
-                os.umask(umask)
-                mode = 0o666 & ~umask
-            os.fchmod(f.fileno(), mode)
+            os.fchmod(f.fileno(), 0o666 & ~_UMASK if mode is None else mode)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())
