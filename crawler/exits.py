@@ -1,11 +1,13 @@
 """Exit codes of `nok-audit`, the user-error exception, and the one wrapper that turns failures into them.
 
 Every process that audits (the CLI, a batch's per-site process) ends through `guarded`, so no traceback
-reaches a user without the Russian line that says what happened.
+reaches a user: an internal error is one Russian line naming the file that holds its traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import traceback
 from typing import Callable
 
@@ -33,6 +35,17 @@ def guarded(call: Callable[[], int]) -> int:
         print("Прервано пользователем.", file=sys.stderr)
         return EXIT_BUG
     except Exception:
-        traceback.print_exc()
-        print("Внутренняя ошибка nok-audit: пожалуйста, сообщите о ней разработчикам (текст выше).", file=sys.stderr)
+        print(f"Внутренняя ошибка nok-audit: {_keep_traceback()}", file=sys.stderr)
         return EXIT_BUG
+
+
+def _keep_traceback() -> str:
+    """The traceback of the exception being handled goes to a file for the developers, not to the user's screen;
+    what to tell the user (Russian)."""
+    try:
+        fd, path = tempfile.mkstemp(prefix="nok-audit-error-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            traceback.print_exc(file=f)
+    except OSError:
+        return "пожалуйста, сообщите о ней разработчикам (подробности не удалось записать: нет места для файла)."
+    return f"пожалуйста, сообщите о ней разработчикам и приложите файл {path}."

@@ -1,6 +1,7 @@
 """The crawler's small components, each on its own (no network)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from scrapy.http import HtmlResponse, Request
 
 from checklists.urls import canonical_url, host_key
 from crawler.documents import extract_text, kind_from_url
+from crawler.exits import EXIT_BUG, guarded
 from crawler.middlewares import EncodingFixer
 from crawler.scope import SiteScope, is_private_ip
 from crawler.traps import TrapGuard
@@ -87,3 +89,18 @@ def test_document_kinds_and_pdf_text():
 def test_broken_document_gives_a_note_not_an_exception():
     title, text, note = extract_text("pdf", b"%PDF-1.4 broken")
     assert text == "" and "не читается" in note
+
+
+def test_an_internal_error_is_one_russian_line_naming_the_file_with_its_traceback(capsys):
+    def broken() -> int:
+        return {}["нет такого ключа"]
+
+    assert guarded(broken) == EXIT_BUG
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("Внутренняя ошибка nok-audit:") and len(err.splitlines()) == 1
+    path = Path(re.search(r"файл (\S+)\.$", err.strip()).group(1))
+    try:
+        kept = path.read_text(encoding="utf-8")
+        assert "Traceback" in kept and "KeyError" in kept and "broken" in kept
+    finally:
+        path.unlink()
