@@ -23,7 +23,7 @@ from crawler.registry import given_name
 @dataclass
 class CrawlOptions:
     max_pages: int = 300
-    max_depth: int = 5
+    max_depth: int = 10
     max_documents: int = 150
     extra_hosts: list[str] = field(default_factory=list)
     allow_private: bool = False

@@ -55,7 +55,7 @@ def _looks_binary(body: bytes) -> bool:
 class SiteSpider(scrapy.Spider):
     name = "audit"
 
-    def __init__(self, url: str = "", out: str = "", max_pages: int | str = 300, max_depth: int | str = 5,
+    def __init__(self, url: str = "", out: str = "", max_pages: int | str = 300, max_depth: int | str = 10,
                  max_documents: int | str = 150, extra_hosts: str = "", http_fallback: bool | str = False,
                  render: str = "auto", chromium: str = "", max_rendered: int | str = 30, checklist: str = "",
                  **kwargs):

@@ -56,7 +56,9 @@ def gate(args, report: dict, code: int) -> int:
 
 def add_crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-pages", type=int, default=300, help="не больше стольких страниц (по умолчанию 300)")
-    p.add_argument("--max-depth", type=int, default=5, help="глубина ссылок от главной (по умолчанию 5)")
+    p.add_argument("--max-depth", type=int, default=10,
+                   help="глубина ссылок от главной (по умолчанию 10): страницы обходятся по уровням, ближние к "
+                        "главной первыми, так что главный предел — --max-pages, а глубина лишь страхует от ловушек")
     p.add_argument("--max-documents", type=int, default=150, help="не больше стольких документов (по умолчанию 150)")
     p.add_argument("--extra-host", action="append", default=[], metavar="HOST",
                    help="ещё один адрес сайта той же организации (можно несколько раз)")
