@@ -1,6 +1,11 @@
-"""Baseline (b) of the benchmark: a bare Scrapy CrawlSpider that only follows the links of one site.
+"""Baselines (b) and (b2) of the benchmark: a bare Scrapy CrawlSpider that only follows the links of a site.
 
-    .venv/bin/python bench/bare_spider.py URL STATS.json [--concurrency 8]
+    .venv/bin/python bench/bare_spider.py URL STATS.json [--concurrency 8]                 (b): one site
+    .venv/bin/python bench/bare_spider.py URL URL … STATS.json --jobs J [--concurrency 8]   (b2): many sites
+
+With several URLs, all sites are crawled in ONE process and one reactor, J crawlers (one per site, each its
+own spider and downloader) at a time, a new one started as another finishes: the strongest bare-Scrapy
+baseline for nok-audit's in-process batch (interpreter and imports paid once).
 
 No robots.txt, no delay, no storage, no parsing beyond Scrapy's own link extraction: the floor of
 what any Scrapy-based crawler pays per page. Documents (PDF, DOCX …) are downloaded like pages
@@ -11,8 +16,8 @@ Not run through the `scrapy` command: that would load this repository's scrapy.c
 nok-audit's middlewares and pipelines.
 
 Writes STATS.json: pages (HTML responses), documents (other responses), errors, and timestamps
-(t_start at the top of this script, t_opened / t_closed of the spider, t_end) for the benchmark's
-startup / crawl / shutdown split.
+(t_start at the top of this script, t_opened of the first spider / t_closed of the last, t_end) for the
+benchmark's startup / crawl / shutdown split; with several sites also `sites`, the counts per site.
 """
 from __future__ import annotations
 
@@ -79,9 +84,10 @@ class BareSpider(CrawlSpider):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("url")
-    ap.add_argument("stats")
-    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("urls", nargs="+", metavar="URL")
+    ap.add_argument("stats", metavar="STATS.json")
+    ap.add_argument("--concurrency", type=int, default=8, help="requests per site at once (default 8)")
+    ap.add_argument("--jobs", type=int, default=1, help="sites crawled at once in this process (default 1)")
     args = ap.parse_args()
     settings = {
         "ROBOTSTXT_OBEY": False,
@@ -95,14 +101,35 @@ def main() -> None:
         "USER_AGENT": "nok-audit-bench-bare/1",
     }
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(BareSpider)
-    process.crawl(crawler, url=args.url, stats_path=args.stats)
-    process.start()
-    spider = crawler.spider
-    stats = dict(spider.counts)
-    stats["errors"] = crawler.stats.get_value("log_count/ERROR", 0)
-    stats["responses"] = crawler.stats.get_value("response_received_count", 0)
-    stats.update(t_start=T_START, t_opened=spider.t_opened, t_closed=spider.t_closed, t_end=time.time())
+    crawlers = []
+    pending = list(args.urls)
+
+    def next_site(_=None):
+        # Chained on the end of a crawl: the next site starts as soon as one of the J finishes.
+        if pending:
+            crawler = process.create_crawler(BareSpider)
+            crawlers.append(crawler)
+            return process.crawl(crawler, url=pending.pop(0), stats_path=args.stats).addBoth(next_site)
+        return None
+
+    lanes = [next_site() for _ in range(min(args.jobs, len(pending)))]
+    from twisted.internet import defer, reactor        # installed by the first crawler (TWISTED_REACTOR)
+    defer.DeferredList(lanes).addBoth(lambda _: reactor.stop())
+    process.start(stop_after_crawl=False)
+    per_site = []
+    for crawler in crawlers:
+        spider = crawler.spider
+        per_site.append({**spider.counts, "url": spider.start_urls[0], "t_opened": spider.t_opened,
+                         "t_closed": spider.t_closed,
+                         "errors": crawler.stats.get_value("log_count/ERROR", 0),
+                         "responses": crawler.stats.get_value("response_received_count", 0)})
+    stats = {k: sum(x[k] for x in per_site) for k in ("pages", "documents", "errors", "responses")}
+    stats.update(t_start=T_START, t_opened=min(x["t_opened"] for x in per_site),
+                 t_closed=max(x["t_closed"] for x in per_site), t_end=time.time())
+    if len(per_site) > 1:
+        stats["sites"] = per_site
+    else:
+        stats["reason"] = per_site[0].get("reason")
     with open(args.stats, "w", encoding="utf-8") as f:
         json.dump(stats, f)
 

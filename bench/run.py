@@ -1,31 +1,45 @@
-"""Benchmark of nok-audit side by side with its baselines (issue #7).
+"""Benchmark of nok-audit side by side with its baselines (issues #7, #15).
 
     .venv/bin/python bench/run.py [--sites 20] [--pages 50] [--seed 1] [--jobs 2] [--concurrency 8]
+                                  [--runners a,b,b2,c,c1,d] [--before /work/wt/before/.venv/bin/nok-audit]
 
 1. generates (or reuses) a deterministic corpus of synthetic КЦСОН-like sites in bench/work/corpus/
    (bench/gen_corpus.py: N sites × P pages of 20–80 KB, ~20 % in windows-1251, a few real PDF/DOCX);
 2. serves it with nginx on loopback, one address per site (127.0.1.1, 127.0.1.2, …, one port), from a
    config written to bench/work/nginx/ (own pid/temp/log paths, access_log off, daemon off); nginx is
    always stopped (QUIT) at the end, also on Ctrl-C or failure;
-3. runs on the same corpus, each site in its own process, --jobs sites in parallel:
-     (a) wget -r -l inf                      fetch-only floor
-     (b) bench/bare_spider.py                bare Scrapy CrawlSpider, same concurrency, no robots/delay
-     (c) nok-audit check --delay 0 --quiet   crawl + checklist + report.json/html
-     (d) nok-audit check --offline           with the browser stage (issue #3), on --browser-sites sites,
-                                             once; a placeholder while nok-audit has no browser stage
-   measuring wall time, CPU (user+sys of each child from os.wait4) and peak RSS (ru_maxrss);
-4. profiles (c) per stage on a few sites (bench/profile_audit.py);
-5. prints the results and writes bench/results/<YYYY-MM-DD>.md and .json.
+3. runs on the same corpus, --jobs sites at a time:
+     (a)  wget -r -l inf                        fetch-only floor, one process per site
+     (b)  bench/bare_spider.py URL              bare Scrapy CrawlSpider, one process per site, no robots/delay
+     (b2) bench/bare_spider.py URL… --jobs J    the same spider, ALL sites in one process, J at a time
+     (c)  nok-audit run REGISTRY --jobs J --delay 0 --no-browser --render never --allow-private
+                                                the whole corpus as one batch in nok-audit's DEFAULT mode (no
+                                                mode flag: whatever `run` does by default), into a fresh store
+     (c1) nok-audit check URL --delay 0 --quiet --no-browser --render never   one check of the first site
+     (d)  nok-audit check --offline             with the browser stage, on --browser-sites sites, once
+   and, with --before PATH (the nok-audit executable of another checkout, run as its own venv's console
+   script, never importing this tree), (c-before) and (c1-before): the same with that executable, interleaved
+   with the others (a b b2 c c-before c1 c1-before, a b b2 …) so that before and after share the machine's state;
+   measuring wall time of the whole batch, CPU (user+sys of every process: os.wait4 of each child includes
+   the descendants it reaped, and this script is a child subreaper that reaps and counts orphans too), peak
+   RSS (largest VmHWM of one process) and peak PSS of the whole process tree; pages from the runner's own
+   output (wget's files, the spider's stats, nok-audit's store or crawl.json);
+4. prints the ratios (c)/(b) and (c)/(b2) of pages/s and CPU per page against the issue's targets
+   (pages/s ≥ 0.85 ×, CPU/page ≤ 1.3 ×);
+5. profiles `nok-audit check` per stage on a few sites (bench/profile_audit.py);
+6. prints the results and writes bench/results/<YYYY-MM-DD>.md and .json (--no-write: print only).
 
-The batch measurement of `nok-audit run` (100 sites into the store, memory per tenth of the batch) is
-bench/batch.py, which reuses this file's corpus, nginx and PSS helpers.
+bench/batch.py measures memory per tenth of a batch of `nok-audit run` (100 vs 1 000 sites) and
+bench/flame.py records py-spy flame graphs of it; both reuse this file's corpus, nginx and PSS helpers.
 
-Needs nginx and wget (./setup.sh installs both). --sites 100 --pages 50 is the issue's nominal size;
+Needs nginx and wget (./setup.sh installs both). --sites 100 --pages 50 is issue #7's nominal size;
 the default (20 × 50) takes a few minutes on 2 cores.
 """
 from __future__ import annotations
 
 import argparse
+import csv
+import ctypes
 import datetime as dt
 import json
 import os
@@ -33,6 +47,8 @@ import platform
 import shutil
 import signal
 import socket
+import sqlite3
+import re
 import statistics
 import subprocess
 import sys
@@ -51,7 +67,9 @@ sys.path.insert(0, str(HERE))
 import gen_corpus  # noqa: E402
 
 PY = sys.executable
-TARGET_RATIO = 0.85          # the issue's goal: (c) pages/s >= 0.85 x (b)
+TARGET_RATIO = 0.85          # issue #15's goal: (c) pages/s >= 0.85 x (b) …
+TARGET_CPU_RATIO = 1.3       # … and (c) CPU per page <= 1.3 x bare Scrapy's
+RUNNER_ORDER = ["a", "b", "b2", "c", "c-before", "c1", "c1-before", "d"]     # also the interleaving order
 DOC_EXT = {"pdf", "doc", "docx", "xls", "xlsx", "odt", "ods", "rtf", "txt"}
 
 
@@ -279,6 +297,8 @@ class Runner:
     key = "?"
     title = "?"
     what = ""
+    whole = False        # True: one process for the whole corpus (command_all/count_all), else one per site
+    cwd = WORK
 
     def unavailable(self) -> str | None:
         return None
@@ -334,7 +354,6 @@ class BareScrapyRunner(Runner):
 
 def nok_check_options(nok: str) -> set[str]:
     """The options `nok-audit check` accepts (the browser stage of issue #3 added --no-browser etc.)."""
-    import re
     try:
         out = subprocess.run([nok, "check", "--help"], capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
@@ -342,11 +361,25 @@ def nok_check_options(nok: str) -> set[str]:
     return set(re.findall(r"(--[a-z][a-z-]*)", out))
 
 
-class NokAuditRunner(Runner):
-    key, title = "c", "nok-audit check (no browser)"
-    what = "nok-audit check URL --out <tmp> --delay 0 --quiet --concurrency N: crawl + checklist + reports"
+def checkout_cwd(nok: str) -> Path:
+    """The working folder of a runner using `nok`: its own checkout (<checkout>/.venv/bin/nok-audit) when it has
+    a scrapy.cfg, so that Scrapy never reads this tree's project file for another checkout's executable."""
+    root = Path(nok).absolute().parents[2]
+    return root if (root / "scrapy.cfg").exists() else WORK
 
-    def __init__(self, nok: str, concurrency: int, max_pages: int, options: set[str]):
+
+class NokAuditRunner(Runner):
+    key, title = "c1", "nok-audit check, one site (no browser)"
+    what = ("nok-audit check URL --out <tmp> --delay 0 --quiet --concurrency N --no-browser --render never: "
+            "crawl + checklist + reports of one site, one process")
+
+    def __init__(self, nok: str, concurrency: int, max_pages: int, options: set[str], key: str = "",
+                 label: str = ""):
+        if key:
+            self.key = key
+        if label:
+            self.title = f"{self.title}, {label}"
+        self.cwd = checkout_cwd(nok)
         self.nok = nok
         self.concurrency = concurrency
         self.max_pages = max_pages
@@ -408,10 +441,183 @@ class BrowserRunner(NokAuditRunner):
         return self.base_args(site, out) + ["--offline"]
 
 
+class BareScrapyBatchRunner(Runner):
+    """(b2): every site in one Scrapy process, `jobs` crawlers at a time."""
+    key, title = "b2", "bare Scrapy, all sites in one process"
+    what = "bench/bare_spider.py URL… --jobs J: the (b) spider, one crawler per site in one reactor, J at a time"
+    whole = True
+
+    def __init__(self, concurrency: int, jobs: int):
+        self.concurrency = concurrency
+        self.jobs = jobs
+
+    def command_all(self, sites: list[Site], out: Path) -> list[str]:
+        return [PY, str(HERE / "bare_spider.py"), *(s.url for s in sites), str(out / "stats.json"),
+                "--jobs", str(self.jobs), "--concurrency", str(self.concurrency)]
+
+    def count_all(self, sites, out):
+        try:
+            st = json.loads((out / "stats.json").read_text())
+        except (OSError, ValueError):
+            return 0, 0, {"note": "no stats.json"}
+        return st.get("pages", 0), st.get("documents", 0), {"errors": st.get("errors"),
+                                                            "sites_crawled": len(st.get("sites", [])) or 1}
+
+
+class NokRunRunner(Runner):
+    """(c): the whole corpus as one `nok-audit run` batch in the executable's default mode."""
+    key, title = "c", "nok-audit run (default mode)"
+    what = ("nok-audit run REGISTRY --out <tmp> --jobs J --delay 0 --concurrency N --no-browser --render never "
+            "--allow-private: no mode flag, so whatever `run` does by default")
+    whole = True
+
+    def __init__(self, nok: str, concurrency: int, jobs: int, max_pages: int, timeout: float,
+                 key: str = "c", label: str = ""):
+        self.cwd = checkout_cwd(nok)
+        self.nok = nok
+        self.concurrency = concurrency
+        self.jobs = jobs
+        self.max_pages = max_pages
+        self.timeout = timeout
+        self.key = key
+        if label:
+            self.title = f"{self.title}, {label}"
+
+    def command_all(self, sites, out):
+        registry = out / "registry.csv"
+        with open(registry, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, delimiter=";")
+            w.writerow(["Наименование", "Сайт"])
+            for s in sites:
+                w.writerow([f"Бенчмарк: {s.name}", s.url])
+        cmd = [self.nok, "run", str(registry), "--out", str(out / "out"), "--jobs", str(self.jobs),
+               "--site-time-limit", f"{self.timeout:g}", "--delay", "0", "--concurrency", str(self.concurrency),
+               "--no-browser", "--render", "never", "--allow-private"]
+        if self.max_pages > 300:                       # nok-audit's default limit is 300 pages
+            cmd += ["--max-pages", str(self.max_pages)]
+        return cmd
+
+    def count_all(self, sites, out):
+        """Pages from the store (results.pages), documents from each site's crawl.json, outcomes and finding
+        statuses from the store."""
+        db = out / "out" / "nok-audit.db"
+        extra: dict = {}
+        pages = None
+        if db.exists():
+            conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            try:
+                pages = conn.execute("SELECT COALESCE(SUM(pages), 0) FROM results").fetchall()[0][0]
+                extra["outcomes"] = dict(conn.execute("SELECT outcome, COUNT(*) FROM run_sites GROUP BY outcome").fetchall())
+                extra["statuses"] = dict(conn.execute("SELECT status, COUNT(*) FROM findings GROUP BY status").fetchall())
+            except sqlite3.Error as exc:
+                extra["note"] = f"store not readable: {exc}"
+            finally:
+                conn.close()
+        docs = pages_json = 0
+        for crawl_json in (out / "out").glob("run-*/*/crawl/crawl.json"):
+            try:
+                j = json.loads(crawl_json.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            docs += j.get("documents", 0) or 0
+            pages_json += j.get("pages", 0) or 0
+        extra["pages_in_crawl_json"] = pages_json
+        return (pages if pages is not None else pages_json), docs, extra
+
+
+def nok_module_path(nok: str) -> str:
+    """Where the executable's Python imports `crawler` from (its shebang's interpreter): proof that a --before
+    executable runs its own checkout, not this tree."""
+    try:
+        with open(nok, "rb") as f:
+            interp = f.readline().decode(errors="replace")[2:].strip().split()[0]
+        r = subprocess.run([interp, "-c", "import crawler; print(crawler.__file__)"], capture_output=True, text=True,
+                           timeout=60, cwd="/", env=runner_env())
+        return r.stdout.strip() or r.stderr.strip()[-200:]
+    except (OSError, IndexError, subprocess.SubprocessError) as exc:
+        return f"? ({exc})"
+
+
+def runner_env() -> dict:
+    """The environment of every runner: this script's, without what could point a Python at this tree."""
+    return {k: v for k, v in os.environ.items() if k not in ("SCRAPY_SETTINGS_MODULE", "PYTHONPATH", "VIRTUAL_ENV")}
+
+
+class WholeBatch:
+    """Runs a whole-corpus runner (b2, c) as ONE process over all sites, measured like Batch: wall, CPU of the
+    process and every descendant (os.wait4 of the runner covers what it reaped; orphans re-parented to this
+    subreaper are reaped and added), peak VmHWM of one process and peak PSS of the tree (every 100 ms)."""
+
+    def __init__(self, runner: Runner, sites: list[Site], out_root: Path, timeout: float, cwd: Path, keep: set[int]):
+        self.runner = runner
+        self.sites = sites
+        self.out_root = out_root
+        self.timeout = timeout
+        self.cwd = cwd
+        self.keep = keep
+        self.peak_tree_pss_kb = 0
+        self.peak_hwm_kb = 0
+        self.max_processes = 0
+        self.proc: subprocess.Popen | None = None
+
+    def _sample(self, done: threading.Event) -> None:
+        while not done.wait(0.1):
+            parent = _proc_parents()
+            me = os.getpid()
+            roots = [p for p, pp in parent.items() if pp == me and p not in self.keep]
+            tree = _proc_tree(roots, parent)
+            self.max_processes = max(self.max_processes, len(tree))
+            self.peak_tree_pss_kb = max(self.peak_tree_pss_kb, sum(_pss_kb(p) for p in tree))
+            for pid in tree:
+                self.peak_hwm_kb = max(self.peak_hwm_kb, _status_kb(pid, b"VmHWM:"))
+
+    def kill_all(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        reap_strays(self.keep, kill=True)
+
+    def run(self) -> tuple[float, list[SiteRun]]:
+        if self.out_root.exists():
+            shutil.rmtree(self.out_root)
+        self.out_root.mkdir(parents=True)
+        cmd = self.runner.command_all(self.sites, self.out_root)
+        done = threading.Event()
+        sampler = threading.Thread(target=self._sample, args=(done,), daemon=True)
+        with open(self.out_root.parent / f"{self.runner.key}.log", "wb") as log:
+            t0 = time.perf_counter()
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         cwd=self.cwd, env=runner_env(), start_new_session=True)
+        sampler.start()
+        timer = threading.Timer(self.timeout, self.kill_all)
+        timer.start()
+        try:
+            _pid, status, ru = os.wait4(self.proc.pid, 0)
+            wall = time.perf_counter() - t0
+            self.proc.returncode = os.waitstatus_to_exitcode(status)
+            stray_cpu, leftovers = reap_strays(self.keep, kill=False)
+        except BaseException:
+            self.kill_all()
+            raise
+        finally:
+            timer.cancel()
+            done.set()
+            sampler.join()
+        pages, docs, extra = self.runner.count_all(self.sites, self.out_root)
+        extra.update(stray_cpu_s=round(stray_cpu, 2), leftovers=leftovers, max_processes=self.max_processes)
+        cpu = ru.ru_utime + ru.ru_stime + stray_cpu
+        return wall, [SiteRun(site=f"(all {len(self.sites)} sites)", exit_code=self.proc.returncode, wall_s=wall,
+                              cpu_s=cpu, user_s=ru.ru_utime, sys_s=ru.ru_stime,
+                              maxrss_mb=round(self.peak_hwm_kb / 1024, 1), pages=pages, documents=docs, extra=extra)]
+
+
 class Batch:
     """Runs one runner over every site, `jobs` processes at a time; kills everything it started on failure."""
 
-    def __init__(self, runner: Runner, sites: list[Site], jobs: int, out_root: Path, timeout: float):
+    def __init__(self, runner: Runner, sites: list[Site], jobs: int, out_root: Path, timeout: float, cwd: Path):
+        self.cwd = cwd
         self.runner = runner
         self.sites = sites
         self.jobs = jobs
@@ -434,29 +640,22 @@ class Batch:
             if tick % 10 == 0 and pids:
                 self.peak_tree_pss_kb = max(self.peak_tree_pss_kb, _tree_pss_kb(pids))
             for pid in pids:
-                try:
-                    with open(f"/proc/{pid}/status", "rb") as f:
-                        for line in f:
-                            if line.startswith(b"VmHWM:"):
-                                kb = int(line.split()[1])
-                                if kb > self.hwm.get(pid, 0):
-                                    self.hwm[pid] = kb
-                                break
-                except (OSError, ValueError):
-                    pass
+                kb = _status_kb(pid, b"VmHWM:")
+                if kb > self.hwm.get(pid, 0):
+                    self.hwm[pid] = kb
 
     def run_one(self, site: Site) -> SiteRun:
         out = self.out_root / site.name
         out.mkdir(parents=True, exist_ok=True)
         cmd = self.runner.command(site, out)
-        env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+        env = runner_env()
         with self.lock:
             if self.stopping:
                 raise BenchError("interrupted")
             log = open(self.out_root / f"{site.name}.log", "wb")
             t_spawn = time.time()
             t0 = time.perf_counter()
-            p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=WORK,
+            p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=self.cwd,
                                  env=env, start_new_session=True)
             self.running[p.pid] = p
         log.close()
@@ -523,6 +722,73 @@ class Batch:
         return wall, results
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Orphaned descendants (a worker whose runner exited, Chromium helpers) are re-parented to this process
+    instead of init, so that they stay in the measured tree, their CPU is counted when reaped, and they can be
+    stopped at the end."""
+    try:
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except OSError:
+        return False
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _status_kb(pid: int, field: bytes) -> int:
+    """One kB field of /proc/PID/status (e.g. VmHWM), 0 when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def reap_strays(keep: set[int], kill: bool) -> tuple[float, list[str]]:
+    """Children of this script other than `keep` (servers) once a runner has exited: orphans of the run that
+    were re-parented to this subreaper. Those still running are listed and, with `kill`, or after 5 s, killed;
+    all are reaped. (user+sys CPU of what was reaped, the ones that were still running)."""
+    me, cpu, leftovers = os.getpid(), 0.0, []
+    deadline = time.monotonic() + (0 if kill else 5)
+    while True:
+        strays = [p for p, pp in _proc_parents().items() if pp == me and p not in keep]
+        if not strays:
+            return cpu, leftovers
+        late = time.monotonic() >= deadline
+        for pid in strays:
+            if _state(pid) not in ("", "Z"):
+                if not late:
+                    continue
+                leftovers.append(f"{pid} {_comm(pid)}")
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            try:
+                _got, _status, ru = os.wait4(pid, 0)
+            except ChildProcessError:
+                continue
+            cpu += ru.ru_utime + ru.ru_stime
+        time.sleep(0.05)
+
+
 def _proc_parents() -> dict[int, int]:
     """{pid: parent pid} of every process, from /proc."""
     parent: dict[int, int] = {}
@@ -576,13 +842,13 @@ def summarize(runner: Runner, wall: float, runs: list[SiteRun], server_cpu: floa
     exp_pages = sum(s.pages for s in sites)
     exp_docs = sum(s.documents for s in sites)
     out = {
-        "key": runner.key, "title": runner.title, "what": runner.what, "status": "ok",
+        "key": runner.key, "title": runner.title, "what": runner.what, "status": "ok", "n_sites": len(sites),
         "pages": pages, "documents": docs, "expected_pages": exp_pages, "expected_documents": exp_docs,
         "wall_s": round(wall, 3),
         "pages_per_s": round(pages / wall, 1) if wall else 0.0,
         "fetches_per_s": round((pages + docs) / wall, 1) if wall else 0.0,
-        "s_per_site_process": round(statistics.mean(r.wall_s for r in runs), 3) if runs else 0.0,
-        "s_per_site_wall": round(wall / len(runs), 3) if runs else 0.0,
+        "s_per_site_process": (None if runner.whole or not runs else round(statistics.mean(r.wall_s for r in runs), 3)),
+        "s_per_site_wall": round(wall / len(sites), 3) if sites else 0.0,
         "cpu_s": round(cpu, 2), "user_s": round(sum(r.user_s for r in runs), 2), "sys_s": round(sum(r.sys_s for r in runs), 2),
         "cpu_ms_per_page": round(1000 * cpu / pages, 2) if pages else None,
         "peak_rss_mb": round(max((r.maxrss_mb for r in runs), default=0), 1),
@@ -614,7 +880,13 @@ def summarize(runner: Runner, wall: float, runs: list[SiteRun], server_cpu: floa
             "crawl_s": mean(lambda e: e["t_closed"] - e["t_opened"]),
             "stop_exit_s": mean(lambda e: e["t_reaped"] - e["t_closed"]),
         }
-    if runner.key == "c":
+    if runner.whole and runs:
+        out["processes"] = "one for all sites"
+        out["max_processes"] = runs[0].extra.get("max_processes")
+        if runs[0].extra.get("leftovers"):
+            out["warnings"].append(f"processes still running after the runner exited (killed): "
+                                   f"{', '.join(runs[0].extra['leftovers'][:5])}")
+    if runner.key.startswith("c"):
         agg: dict[str, int] = {}
         for r in runs:
             for k, v in (r.extra.get("statuses") or {}).items():
@@ -811,7 +1083,8 @@ def render_md(res: dict) -> str:
          f"{c['total_documents']} documents (PDF/DOCX, {c['doc_bytes'] / 1e6:.1f} MB); "
          f"{len(c['windows_1251_sites'])} sites in windows-1251",
          f"- served by nginx (1 worker) on 127.0.1.1–{res['sites'][-1]['ip']}:{res['port']}, same machine",
-         f"- parallelism: {p['jobs']} sites at a time, one process per site; Scrapy concurrency "
+         f"- parallelism: {p['jobs']} sites at a time (a, b, c1, d: one process per site; b2: all sites in one process; "
+         f"c: `nok-audit run --jobs {p['jobs']}` in its default mode); Scrapy concurrency "
          f"{p['concurrency']} per site (CONCURRENT_REQUESTS 16)",
          f"- machine: {m.get('nproc')} CPUs ({m.get('cpu_model', '?')}), {m.get('ram_gib', '?')} GiB RAM; {m.get('platform')}",
          f"- versions: Python {v.get('python')}, Scrapy {v.get('scrapy')}, Twisted {v.get('twisted')}, lxml {v.get('lxml')}, "
@@ -825,14 +1098,13 @@ def render_md(res: dict) -> str:
         if r["status"] != "ok":
             L.append(f"| ({r['key']}) {r['title']} | {r['status_note']} | | | | | | | | | | | |")
             continue
-        L.append(f"| ({r['key']}) {r['title']} | {len(r['sites'])} | {r['pages']} | {r['documents']} | {fmt(r['wall_s'], 2)} | "
+        L.append(f"| ({r['key']}) {r['title']} | {r.get('n_sites', len(r['sites']))} | {r['pages']} | {r['documents']} | {fmt(r['wall_s'], 2)} | "
                  f"{fmt(r['pages_per_s'])} | {fmt(r['s_per_site_process'], 2)} | {fmt(r['cpu_s'], 1)} | "
                  f"{fmt(r['cpu_ms_per_page'], 2)} | {fmt(r['peak_rss_mb'], 0)} | {fmt(r.get('peak_tree_pss_mb'), 0)} | "
                  f"{fmt(r['server_cpu_s'], 2)} | "
                  f"{fmt(r.get('other_cpu_s'), 1)} |")
     L.append("")
-    for k, val in res["ratios"].items():
-        L.append(f"- {k}: **{val:.2f}**" if isinstance(val, float) else f"- {k}: {val}")
+    L += ratio_lines(res["ratios"])
     for r in res["runners"]:
         if r.get("command"):
             L.append(f"- ({r['key']}) `{r['command']}`")
@@ -843,12 +1115,19 @@ def render_md(res: dict) -> str:
     warns = [(r["key"], w) for r in res["runners"] for w in r.get("warnings", [])]
     for key, w in warns:
         L.append(f"- WARNING ({key}): {w}")
-    L += ["", "pages = HTML pages fetched (documents are fetched too by all three and counted apart); pages/s = pages / "
-          "wall time of the whole batch; s/site = mean wall time of one site's process (start to exit); CPU = user+sys of "
-          "the runner's processes (os.wait4), not counting nginx; peak RSS = largest VmHWM of one process (sampled every "
-          "10 ms; wget's processes are often too short to be sampled); peak PSS all = the largest sum of proportional set sizes of all the runner's running processes and their descendants, Chromium included (sampled every 100 ms); others' CPU = CPU time used during the run by processes "
-          "that are neither the runner's, nginx nor this script (another job on the machine disturbs the timings; for (d) it "
-          "also holds Chromium's helper processes, which nok-audit does not wait for, so (d)'s CPU is undercounted)."
+    imports = res["env"].get("imports_crawler_from") or {}
+    if imports:
+        L.append("- `crawler` imported from: " + "; ".join(f"{k}: `{v}`" for k, v in imports.items()))
+    L += ["", "pages = HTML pages fetched (documents are fetched too by every runner and counted apart; nok-audit's from "
+          "its store, results.pages); pages/s = pages / wall time of the whole batch; s/site = mean wall time of one "
+          "site's process (start to exit; — for the one-process runners b2 and c); CPU = user+sys of the runner's "
+          "processes and all their descendants (os.wait4: a process's figure includes the children it reaped; this "
+          "script is a child subreaper, so orphans are reaped and counted too), not counting nginx; peak RSS = largest "
+          "VmHWM of one process (sampled every 10 ms, 100 ms for b2 and c; wget's processes are often too short to be "
+          "sampled); peak PSS all = the largest sum of proportional set sizes of all the runner's running processes and "
+          "their descendants, Chromium included (sampled every 100 ms); others' CPU = CPU time used during the run by "
+          "processes that are neither the runner's, nginx nor this script (another job on the machine disturbs the "
+          "timings)."
           + (f" Each runner ran {res['params']['repeat']} times, interleaved; the run with the median wall time is shown "
              "(all wall times in the JSON)." if res['params']['repeat'] > 1 else ""), ""]
     split = next((r.get("per_site_split") for r in res["runners"] if r["key"] == "b"), None)
@@ -857,11 +1136,11 @@ def render_md(res: dict) -> str:
                  f"imports and crawler set-up until the spider opens, {split['crawl_s']:.2f} s crawling, "
                  f"{split['stop_exit_s']:.2f} s from the spider's close to the process's exit.")
     for r in res["runners"]:
-        if r["key"] == "c" and r.get("finding_statuses"):
-            L.append(f"(c) findings over all sites: " + ", ".join(f"{k} {v}" for k, v in sorted(r["finding_statuses"].items())))
+        if r["key"].startswith("c") and r.get("finding_statuses"):
+            L.append(f"({r['key']}) findings over all its sites: " + ", ".join(f"{k} {v}" for k, v in sorted(r["finding_statuses"].items())))
     prof = res.get("profile")
     if prof:
-        L += ["", "## Where (c) spends its time", "",
+        L += ["", "## Where `nok-audit check` (c1) spends its time", "",
               f"`nok-audit check` run in-process (bench/profile_audit.py, crawler.cli.main with the same arguments) on "
               f"{', '.join(prof['sites'])}: {prof['pages']} pages, {prof['process_wall_s']:.2f} s wall, "
               f"{prof['process_cpu_s']:.2f} s CPU in total (one site at a time; other processes on the machine used "
@@ -902,21 +1181,27 @@ def render_md(res: dict) -> str:
 # --------------------------------------------------------------------------------------------- main
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description="nok-audit benchmark: nok-audit vs wget vs a bare Scrapy spider on a "
-                                             "synthetic corpus served by nginx on loopback (issue #7)")
+    ap = argparse.ArgumentParser(description="nok-audit benchmark: nok-audit (default `run` over the corpus, one "
+                                             "`check`) vs wget vs bare Scrapy (per site and all sites in one process) "
+                                             "on a synthetic corpus served by nginx on loopback (issues #7, #15)")
     ap.add_argument("--sites", type=int, default=20, help="number of sites (default 20; the issue's nominal size is 100)")
     ap.add_argument("--pages", type=int, default=50, help="HTML pages per site (default 50)")
     ap.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
-    ap.add_argument("--jobs", type=int, default=2, help="sites crawled in parallel (default 2)")
-    ap.add_argument("--concurrency", type=int, default=8, help="parallel requests per site for (b) and (c) (default 8)")
+    ap.add_argument("--jobs", type=int, default=2, help="sites crawled at once: processes at a time for a, b, c1; --jobs of b2 and of `nok-audit run` (c) (default 2)")
+    ap.add_argument("--concurrency", type=int, default=8, help="parallel requests per site for b, b2, c, c1, d (default 8)")
     ap.add_argument("--port", type=int, default=0, help="port for every site (default: a free one)")
-    ap.add_argument("--runners", default="abcd",
-                    help="which runners, e.g. 'bc' (default abcd; d runs only when nok-audit has its browser stage)")
+    ap.add_argument("--runners", default="a,b,b2,c,c1",
+                    help="which runners, of a, b, b2, c, c1, d (e.g. 'b,b2,c' or 'bc'; default a,b,b2,c,c1; "
+                         "d runs only when nok-audit has its browser stage)")
+    ap.add_argument("--before", metavar="PATH", default=None,
+                    help="the nok-audit executable of another checkout (e.g. /work/wt/before/.venv/bin/nok-audit): "
+                         "adds (c-before) and (c1-before), run with it and interleaved with the others")
     ap.add_argument("--browser-sites", type=int, default=4, help="sites for runner (d), run once (default 4)")
-    ap.add_argument("--profile-sites", type=int, default=3, help="sites profiled for (c)'s stage profile (0 = skip)")
+    ap.add_argument("--profile-sites", type=int, default=3, help="sites profiled per stage with `nok-audit check` (bench/profile_audit.py; default 3, 0 = skip)")
     ap.add_argument("--repeat", type=int, default=3,
                     help="run every runner this many times (interleaved a b c a b c …), keep the median by wall time (default 3)")
-    ap.add_argument("--timeout", type=float, default=600, help="per-site time limit of a runner process, s (default 600)")
+    ap.add_argument("--timeout", type=float, default=600, help="time limit of a runner process per site, s (b2 and c, one process for all sites: this × sites / --jobs; "
+                         "c also gets it as --site-time-limit) (default 600)")
     ap.add_argument("--regen", action="store_true", help="regenerate the corpus even if it matches")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write bench/results/")
     a = ap.parse_args(argv)
@@ -924,6 +1209,12 @@ def parse_args(argv=None):
         ap.error("--sites, --pages, --jobs, --concurrency and --repeat must be positive")
     if a.sites > 250 * 200:
         ap.error("--sites: at most 50000")
+    keys = re.findall(r"b2|c1|[abcd]", a.runners)
+    if not keys or re.sub(r"b2|c1|[abcd]|,|\s", "", a.runners):
+        ap.error("--runners: a list of a, b, b2, c, c1, d (e.g. a,b,b2,c,c1)")
+    a.runners = sorted(set(keys), key=RUNNER_ORDER.index)
+    if a.before and not os.access(a.before, os.X_OK):
+        ap.error(f"--before: {a.before} is not an executable file")
     return a
 
 
@@ -1005,19 +1296,37 @@ def main(argv=None) -> int:
                   documents=s["documents"]) for i, s in enumerate(manifest["sites"])]
     env = machine_info(nginx, wget)
     nok_options = nok_check_options(nok)
+    max_pages = args.pages + 50
     all_runners: list[Runner] = [WgetRunner(wget), BareScrapyRunner(args.concurrency),
-                                 NokAuditRunner(nok, args.concurrency, args.pages + 50, nok_options),
-                                 BrowserRunner(nok, args.concurrency, args.pages + 50, nok_options)]
-    runners = [r for r in all_runners if r.key in args.runners]
-    if "d" not in args.runners and not all_runners[3].unavailable():
+                                 BareScrapyBatchRunner(args.concurrency, args.jobs),
+                                 NokRunRunner(nok, args.concurrency, args.jobs, max_pages, args.timeout),
+                                 NokAuditRunner(nok, args.concurrency, max_pages, nok_options),
+                                 BrowserRunner(nok, args.concurrency, max_pages, nok_options)]
+    modules = {"this tree": nok_module_path(nok)}
+    if args.before:
+        all_runners += [NokRunRunner(args.before, args.concurrency, args.jobs, max_pages, args.timeout,
+                                     key="c-before", label="--before"),
+                        NokAuditRunner(args.before, args.concurrency, max_pages, nok_check_options(args.before),
+                                       key="c1-before", label="--before")]
+        modules["--before"] = nok_module_path(args.before)
+        print(f"--before {args.before}: imports crawler from {modules['--before']}", file=sys.stderr)
+    all_runners.sort(key=lambda r: RUNNER_ORDER.index(r.key))
+    chosen_keys = set(args.runners) | {f"{k}-before" for k in args.runners if args.before and k in ("c", "c1")}
+    runners = [r for r in all_runners if r.key in chosen_keys]
+    browser = next(r for r in all_runners if r.key == "d")
+    if "d" not in args.runners and not browser.unavailable():
         print("(d) nok-audit's browser stage is available: add d to --runners to measure it "
               f"(on {args.browser_sites} sites, once)", file=sys.stderr)
+    if not become_subreaper():
+        print("warning: could not become a child subreaper: orphaned processes of a runner would not be counted",
+              file=sys.stderr)
     results: dict[str, list[dict]] = {r.key: [] for r in runners}
     profile = None
     server = Nginx(nginx, WORK / "corpus", sites, WORK / "nginx")
     try:
         with server:
             print(f"nginx: {len(sites)} sites on {sites[0].ip}…{sites[-1].ip} port {port}", file=sys.stderr)
+            keep = {server.proc.pid}
             for rep in range(args.repeat):
                 for r in runners:
                     why = r.unavailable()
@@ -1030,30 +1339,43 @@ def main(argv=None) -> int:
                         if rep > 0:
                             continue
                         run_sites = sites[:args.browser_sites]
-                    print(f"({r.key}) {r.title}: {len(run_sites)} sites, {args.jobs} at a time"
+                    elif r.key.startswith("c1"):     # the figure for one check of one site
+                        run_sites = sites[:1]
+                    print(f"({r.key}) {r.title}: {len(run_sites)} sites, "
+                          + ("one process" if r.whole else f"{min(args.jobs, len(run_sites))} process(es) at a time")
                           + (f" (run {rep + 1}/{args.repeat})" if args.repeat > 1 and r.key != "d" else "") + " …",
                           file=sys.stderr)
                     cpu0, sys0, own0 = server.cpu_seconds(), system_busy_cpu(), own_cpu()
-                    batch = Batch(r, run_sites, args.jobs, WORK / "runs" / r.key, args.timeout)
+                    out_root = WORK / "runs" / r.key
+                    batch = (WholeBatch(r, run_sites, out_root, args.timeout * max(1.0, len(run_sites) / args.jobs), r.cwd, keep) if r.whole
+                             else Batch(r, run_sites, args.jobs, out_root, args.timeout, r.cwd))
                     wall, runs = batch.run()
+                    if not r.whole:                   # orphans of per-site processes (Chromium helpers)
+                        stray_cpu, _left = reap_strays(keep, kill=True)
+                        if runs and stray_cpu:
+                            runs[0].cpu_s += stray_cpu
                     server_cpu = server.cpu_seconds() - cpu0
                     foreign = (system_busy_cpu() - sys0) - (own_cpu() - own0) - server_cpu - sum(x.cpu_s for x in runs)
                     s = summarize(r, wall, runs, server_cpu, run_sites, max(0.0, foreign))
                     s["peak_tree_pss_mb"] = round(batch.peak_tree_pss_kb / 1024, 1)
-                    s["command"] = " ".join(r.command(run_sites[0], Path("<tmp>"))).replace(run_sites[0].url, "<URL>").replace(str(REPO) + "/", "")
+                    cmd = (r.command_all(run_sites, out_root) if r.whole else r.command(run_sites[0], Path("<tmp>")))
+                    s["command"] = (re.sub(r"http://\S+( http://\S+)*", "<URL>…" if r.whole else "<URL>", " ".join(cmd))
+                                    .replace(str(out_root), "<tmp>").replace(str(REPO) + "/", ""))
                     results[r.key].append(s)
                     print(f"    {s['pages']} pages + {s['documents']} docs in {wall:.2f} s: {s['pages_per_s']:.1f} pages/s, "
                           f"{s['cpu_ms_per_page']} ms CPU/page, peak RSS {s['peak_rss_mb']:.0f} MB, "
-                          f"peak PSS of all processes {s['peak_tree_pss_mb']:.0f} MB", file=sys.stderr)
+                          f"peak PSS of all processes {s['peak_tree_pss_mb']:.0f} MB"
+                          + (f", at most {s['max_processes']} processes, {runs[0].extra['stray_cpu_s']} CPU s of "
+                             "orphans reaped here" if r.whole else ""), file=sys.stderr)
                     for w in s["warnings"]:
                         print(f"    WARNING: {w}", file=sys.stderr)
-            nok_runner = next((r for r in runners if r.key == "c"), None) or all_runners[2]
+            check_runner = next(r for r in all_runners if r.key == "c1")
             if args.profile_sites > 0:
                 chosen = pick_profile_sites(sites, args.profile_sites)
-                print(f"profile of (c) on {', '.join(s.name for s in chosen)} …", file=sys.stderr)
+                print(f"profile of `nok-audit check` on {', '.join(s.name for s in chosen)} …", file=sys.stderr)
                 sys0, own0 = system_busy_cpu(), own_cpu()
                 cpu0 = server.cpu_seconds()
-                profile = profile_nok(nok_runner, chosen, WORK / "profile")
+                profile = profile_nok(check_runner, chosen, WORK / "profile")
                 profile["other_cpu_s"] = round(max(0.0, system_busy_cpu() - sys0 - (own_cpu() - own0)
                                                    - (server.cpu_seconds() - cpu0) - profile["process_cpu_s"]), 2)
     except KeyboardInterrupt:
@@ -1069,8 +1391,8 @@ def main(argv=None) -> int:
     for r in all_runners:
         why = r.unavailable()
         if r.key == "d" and not why and r.key not in args.runners:
-            why = f"not run: add d to --runners (e.g. --runners abcd) to measure it on {args.browser_sites} sites"
-        elif r.key not in args.runners:
+            why = f"not run: add d to --runners (e.g. --runners a,b,b2,c,c1,d) to measure it on {args.browser_sites} sites"
+        elif r.key not in chosen_keys:
             continue
         if why:
             runner_rows.append({"key": r.key, "title": r.title, "what": r.what, "status": "not_implemented",
@@ -1082,26 +1404,59 @@ def main(argv=None) -> int:
             best["repeats_wall_s"] = [x["wall_s"] for x in results[r.key]]
         runner_rows.append(best)
     by = {r["key"]: r for r in runner_rows if r["status"] == "ok"}
-    ratios = {}
-    if "c" in by and "b" in by and by["b"]["pages_per_s"]:
-        cb = by["c"]["pages_per_s"] / by["b"]["pages_per_s"]
-        ratios["(c)/(b) pages/s"] = cb
-        ratios[f"target (c) ≥ {TARGET_RATIO} × (b)"] = "met" if cb >= TARGET_RATIO else "NOT met"
-    if "c" in by and "a" in by and by["a"]["pages_per_s"]:
-        ratios["(c)/(a) pages/s"] = by["c"]["pages_per_s"] / by["a"]["pages_per_s"]
-    if "b" in by and "a" in by and by["a"]["pages_per_s"]:
-        ratios["(b)/(a) pages/s"] = by["b"]["pages_per_s"] / by["a"]["pages_per_s"]
+    ratios = target_ratios(by)
     date = dt.date.today().isoformat()
     res = {"date": date, "started_at": started_at, "command": command, "total_s": time.perf_counter() - t_start,
            "params": vars(args), "port": port,
            "corpus": {k: v for k, v in manifest.items() if k != "sites"},
-           "sites": [asdict(s) for s in sites], "env": env, "runners": runner_rows, "ratios": ratios,
-           "profile": profile}
+           "sites": [asdict(s) for s in sites], "env": {**env, "imports_crawler_from": modules},
+           "runners": runner_rows, "ratios": ratios, "profile": profile}
     md = render_md(res)
     print(md)
     if not args.no_write:
         write_results(date, md, json.dumps(res, ensure_ascii=False, indent=1, default=str))
     return 0
+
+
+def target_ratios(by: dict[str, dict]) -> list[dict]:
+    """nok-audit (c, c-before) against each bare-Scrapy baseline (b: one process per site, b2: all sites in one
+    process): the ratio of pages/s (target ≥ TARGET_RATIO) and of CPU per page (target ≤ TARGET_CPU_RATIO);
+    and (c) against (c-before), (c1) against (c1-before)."""
+    rows = []
+    for c in ("c", "c-before"):
+        for b in ("b", "b2"):
+            if c not in by or b not in by or not by[b]["pages_per_s"] or not by[b]["cpu_ms_per_page"]:
+                continue
+            speed = by[c]["pages_per_s"] / by[b]["pages_per_s"]
+            cpu = (by[c]["cpu_ms_per_page"] or 0) / by[b]["cpu_ms_per_page"]
+            rows.append({"what": f"({c}) / ({b})", "pages_per_s_ratio": round(speed, 3),
+                         "pages_per_s_target": f"≥ {TARGET_RATIO}", "pages_per_s_met": speed >= TARGET_RATIO,
+                         "cpu_per_page_ratio": round(cpu, 3), "cpu_per_page_target": f"≤ {TARGET_CPU_RATIO}",
+                         "cpu_per_page_met": cpu <= TARGET_CPU_RATIO})
+    for new, old in (("c", "c-before"), ("c1", "c1-before")):
+        if new in by and old in by and by[old]["pages_per_s"] and by[old]["cpu_ms_per_page"]:
+            rows.append({"what": f"({new}) / ({old})",
+                         "pages_per_s_ratio": round(by[new]["pages_per_s"] / by[old]["pages_per_s"], 3),
+                         "cpu_per_page_ratio": round((by[new]["cpu_ms_per_page"] or 0) / by[old]["cpu_ms_per_page"], 3)})
+    if "a" in by and by["a"]["pages_per_s"]:
+        for k in ("b", "b2", "c"):
+            if k in by:
+                rows.append({"what": f"({k}) / (a)", "pages_per_s_ratio": round(by[k]["pages_per_s"] / by["a"]["pages_per_s"], 3)})
+    return rows
+
+
+def ratio_lines(ratios: list[dict]) -> list[str]:
+    out = []
+    for r in ratios:
+        parts = [f"pages/s **{r['pages_per_s_ratio']:.{2 if r['pages_per_s_ratio'] >= 0.1 else 3}f}×**"]
+        if "pages_per_s_met" in r:
+            parts[0] += f" (target {r['pages_per_s_target']}: {'met' if r['pages_per_s_met'] else 'NOT met'})"
+        if "cpu_per_page_ratio" in r:
+            parts.append(f"CPU/page **{r['cpu_per_page_ratio']:.2f}×**"
+                         + (f" (target {r['cpu_per_page_target']}: {'met' if r['cpu_per_page_met'] else 'NOT met'})"
+                            if "cpu_per_page_met" in r else ""))
+        out.append(f"- {r['what']}: " + ", ".join(parts))
+    return out
 
 
 def pick_profile_sites(sites: list[Site], k: int) -> list[Site]:
