@@ -1,8 +1,9 @@
-"""Batch benchmark of `nok-audit run` (issue #7): «wall time and peak memory of a batch of 100 generated sites ×
-50 pages on this machine, without and with the browser stage; memory must not grow with the number of sites».
+"""Batch benchmark of `nok-audit run` (issues #7, #15): «wall time and peak memory of a batch of generated sites
+on this machine, without and with the browser stage; memory must not grow with the number of sites».
 
     .venv/bin/python bench/batch.py [--sites 100] [--pages 50] [--seed 1] [--jobs 2] [--concurrency 8]
                                     [--browser-sites N] [--batches plain,browser] [--name batch] [--no-write]
+    .venv/bin/python bench/batch.py --scale 100,1000 --pages 10 --batches plain --name scale   (issue #15)
     .venv/bin/python bench/batch.py --batches plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip --name inprocess
     .venv/bin/python bench/batch.py --sites 20 --batches browser:j4,browser:j4:b2 --name browsers   (issue #13)
 
@@ -10,23 +11,24 @@
    with nginx on loopback, one address per site (bench/run.py's Nginx: always stopped at the end);
 2. writes a registry CSV (`Наименование;Сайт`, one row per site) and runs each batch of --batches, each time
    into a fresh store (bench/work/batch/<batch>/nok-audit.db, SQLite):
-     plain    nok-audit run REGISTRY --out DIR --jobs 2 --delay 0 --concurrency 8 --no-browser --render never
-     browser  nok-audit run REGISTRY --out DIR --jobs 2 --delay 0 --concurrency 8 --offline   (first N sites)
-   i.e. the politeness settings of bench/run.py's runners (c) and (d); a batch STAGE:ip adds --in-process
-   (worker processes that each audit --jobs sites at once), :jN sets --jobs N, :mN --max-sites-per-process N;
+     plain    nok-audit run REGISTRY --out DIR --jobs 2 --delay 0 --concurrency 8 --allow-private --no-browser --render never
+     browser  nok-audit run REGISTRY --out DIR --jobs 2 --delay 0 --concurrency 8 --allow-private --offline   (first N sites)
+   i.e. the politeness settings of bench/run.py's runners (c) and (d), in `run`'s default mode (no mode flag);
+   a batch STAGE:ip adds --in-process, :jN sets --jobs N, :mN --max-sites-per-process N, :bN --browsers N;
+   with --scale N,M every batch runs twice, on the first N and on all M sites of one corpus of M sites;
 3. every 0.5 s samples the PSS of the whole process tree (the runner, its `check` or worker processes, Chromium
    and any helper that outlives its parent: this script is a child subreaper, so orphans stay in the tree), the
    PSS of the runner's largest child alone, and reads the number of finished sites from the store
    (run_sites.status = 'done', read-only);
 4. records wall time, sites/hour, pages/s, CPU s/site, peak PSS, peak PSS in each decile of finished sites
    (memory must not grow with the number of sites), store size per site and the run folder's size on disk;
+   with --scale also the line «peak N vs M sites» of each batch (tree, largest child, runner);
 5. writes bench/results/<YYYY-MM-DD>-<--name, default batch>.md and .json.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import ctypes
 import datetime as dt
 import json
 import os
@@ -43,12 +45,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import gen_corpus  # noqa: E402
-from run import (PY, REPO, WORK, BenchError, Nginx, Site, _pss_kb, _proc_parents, _proc_tree,  # noqa: E402
-                 bench_start, find_tool, fmt, free_port, machine_info, own_cpu, site_ip, system_busy_cpu,
-                 write_results)
+from run import (PY, REPO, WORK, BenchError, Nginx, Site, _comm, _proc_parents, _proc_tree, _pss_kb,  # noqa: E402
+                 _state, become_subreaper, bench_start, find_tool, fmt, free_port, machine_info, own_cpu, site_ip,
+                 system_busy_cpu, write_results)
 
 SAMPLE_EVERY = 0.5
-PR_SET_CHILD_SUBREAPER = 36
 STAGES = {"plain": ["--no-browser", "--render", "never"], "browser": ["--offline"]}
 
 
@@ -92,10 +93,6 @@ class Batch:
         return self.stage == "browser"
 
     @property
-    def slug(self) -> str:
-        return self.key.replace(":", "-")
-
-    @property
     def title(self) -> str:
         how = (f"--in-process --jobs {self.jobs}" + (f" --max-sites-per-process {self.max_sites}" if self.max_sites else "")
                if self.in_process else f"--jobs {self.jobs}") + (f" --browsers {self.browsers}" if self.browsers else "")
@@ -104,10 +101,10 @@ class Batch:
     @property
     def describe(self) -> str:
         if not self.in_process:
-            return f"{self.jobs} sites at a time, one `nok-audit check` process per site"
-        limit = self.max_sites or 200
-        return (f"worker processes (python -m crawler.runs.in_process) each auditing {self.jobs} sites at a time in one "
-                f"Scrapy reactor, replaced after {limit} sites" + (" (nok-audit's default)" if not self.max_sites else ""))
+            return f"{self.jobs} sites at a time in `nok-audit run`'s default mode (no mode flag)"
+        limit = f"{self.max_sites} sites" if self.max_sites else "nok-audit's default number of sites"
+        return (f"--in-process: worker processes (python -m crawler.runs.in_process) auditing {self.jobs} sites at a "
+                f"time in one Scrapy reactor, each replaced after {limit}")
 
     def extra_args(self) -> list[str]:
         extra = ["--in-process"] if self.in_process else []
@@ -116,29 +113,6 @@ class Batch:
         if self.browsers:
             extra += ["--browsers", str(self.browsers)]
         return extra + STAGES[self.stage]
-
-
-def become_subreaper() -> bool:
-    """Orphaned descendants (e.g. Chromium helpers whose parent exited) are re-parented to this process
-    instead of init, so that they stay in the measured tree and can be found and stopped at the end."""
-    try:
-        return ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except OSError:
-        return False
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return ""
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 def disk_usage(path: Path) -> tuple[int, int, int]:
@@ -177,14 +151,16 @@ def sites_done(db: Path) -> tuple[int, int] | None:
 class BatchRun:
     """One `nok-audit run` over a registry, with the process tree's PSS sampled every 0.5 s."""
 
-    def __init__(self, spec: Batch, nok: str, sites: list[Site], out: Path, args, nginx: Nginx):
+    def __init__(self, spec: Batch, nok: str, sites: list[Site], folder: Path, args, nginx: Nginx, scaled: bool = False):
         self.spec = spec
-        self.key = spec.key
+        # With --scale the same batch runs on several numbers of sites: KEY@N tells them apart.
+        self.key = f"{spec.key}@{len(sites)}" if scaled else spec.key
+        self.slug = self.key.replace(":", "-").replace("@", "-n")
         self.title = spec.title
         self.sites = sites
-        self.out = out
+        self.out = out = folder / self.slug
         self.nginx = nginx
-        self.registry = out.parent / f"{spec.slug}-registry.csv"
+        self.registry = folder / f"{self.slug}-registry.csv"
         self.db = out / "nok-audit.db"
         self.cmd = [nok, "run", str(self.registry), "--out", str(out), "--jobs", str(spec.jobs),
                     "--site-time-limit", f"{args.site_time_limit:g}",
@@ -285,7 +261,7 @@ class BatchRun:
         self.out.mkdir(parents=True)
         self.write_registry()
         env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
-        log_path = self.out.parent / f"{self.spec.slug}.log"
+        log_path = self.out.parent / f"{self.slug}.log"
         cpu0, sys0, own0 = self.nginx.cpu_seconds(), system_busy_cpu(), own_cpu()
         stop = threading.Event()
         with open(log_path, "wb") as log:
@@ -390,7 +366,7 @@ class BatchRun:
         t_all_done = next((s[0] for s in self.samples if s[1] >= n), None)
         ncpu = len(os.sched_getaffinity(0))
         out = {
-            "key": self.key, "title": self.title, "in_process": self.spec.in_process, "browser": self.spec.browser,
+            "key": self.key, "batch": self.spec.key, "title": self.title, "in_process": self.spec.in_process, "browser": self.spec.browser,
             "jobs": self.spec.jobs, "max_sites_per_process": self.spec.max_sites, "describe": self.spec.describe,
             "command": " ".join(self.cmd).replace(str(REPO) + "/", ""),
             "sites": n, "pages": pages, "documents": docs,
@@ -450,6 +426,39 @@ def dump_json(res: dict) -> str:
     for k, v in marks.items():
         text = text.replace(f'"{k}"', v)
     return text
+
+
+def scale_comparison(res: dict) -> list[dict]:
+    """With --scale: per batch, the peaks of its runs on the smallest and the largest number of sites."""
+    out = []
+    for spec in dict.fromkeys(b.get("batch", b["key"]) for b in res["batches"]):
+        runs = sorted((b for b in res["batches"] if b.get("batch") == spec), key=lambda b: b["sites"])
+        if len(runs) < 2:
+            continue
+        lo, hi = runs[0], runs[-1]
+        row = {"batch": spec, "sites": [lo["sites"], hi["sites"]]}
+        for k in ("peak_tree_pss_mb", "peak_child_pss_mb", "peak_runner_pss_mb"):
+            a, b = lo.get(k), hi.get(k)
+            row[k] = [a, b]
+            row[k.replace("_mb", "_change")] = round((b - a) / a, 3) if a and b is not None else None
+        out.append(row)
+    return out
+
+
+def scale_lines(res: dict) -> list[str]:
+    rows = res.get("scale") or []
+    if not rows:
+        return []
+    L = ["", "## Peak memory against the number of sites (--scale)", ""]
+    for r in rows:
+        n1, n2 = r["sites"]
+        (t1, t2), (c1, c2), (r1, r2) = r["peak_tree_pss_mb"], r["peak_child_pss_mb"], r["peak_runner_pss_mb"]
+        pct = lambda x: "—" if x is None else f"{100 * x:+.0f} %"      # noqa: E731
+        L.append(f"- **{r['batch']}: peak {n1} vs {n2} sites: PSS of the whole tree {fmt(t1, 0)} vs {fmt(t2, 0)} MB "
+                 f"({pct(r['peak_tree_pss_change'])})**; largest child of the runner {fmt(c1, 0)} vs {fmt(c2, 0)} MB "
+                 f"({pct(r['peak_child_pss_change'])}); the runner alone {fmt(r1, 0)} vs {fmt(r2, 0)} MB "
+                 f"({pct(r['peak_runner_pss_change'])})")
+    return L
 
 
 def render_batch_md(res: dict) -> str:
@@ -541,6 +550,7 @@ def render_batch_md(res: dict) -> str:
                         if fc and lc else "")
                      + f"; the runner alone {fr:.0f} → {lr:.0f} MB"
                      + (f", {summ:.0f} MB while writing the run summary after the last site" if summ else ""))
+    L += scale_lines(res)
     L += ["", "## Store and run folder", ""]
     for b in res["batches"]:
         s, r = b["store"], b["run_folder"]
@@ -587,6 +597,10 @@ def parse_args(argv=None):
                          "(default --jobs); mN = --max-sites-per-process N (with ip); bN = --browsers N. Default: "
                          "plain,browser; e.g. plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip,browser:j4:b2")
     ap.add_argument("--only", choices=sorted(STAGES), default=None, help="same as --batches STAGE")
+    ap.add_argument("--scale", default=None, metavar="N,M",
+                    help="run every batch on the first N sites and on M sites of one corpus of max(N, M) sites (it "
+                         "replaces --sites and --browser-sites) and compare their peak memory: is it flat in the number "
+                         "of sites? e.g. --scale 100,1000 --pages 10 --batches plain")
     ap.add_argument("--name", default="batch", help="results file name: bench/results/<date>-NAME.md/.json "
                                                     "(default batch)")
     ap.add_argument("--site-time-limit", type=float, default=600, help="nok-audit run --site-time-limit, s (default 600)")
@@ -600,6 +614,14 @@ def parse_args(argv=None):
         ap.error("--sites, --pages, --jobs and --concurrency must be positive")
     if a.only:
         a.batches = a.only
+    if a.scale:
+        try:
+            a.scale = sorted({int(x) for x in a.scale.split(",") if x.strip()})
+        except ValueError:
+            ap.error("--scale: numbers of sites, e.g. 100,1000")
+        if len(a.scale) < 2 or a.scale[0] < 1:
+            ap.error("--scale: two numbers of sites at least, e.g. 100,1000")
+        a.sites = a.scale[-1]
     try:
         a.plan = [Batch.parse(s, a.jobs) for s in a.batches.split(",") if s.strip()]
     except ValueError as exc:
@@ -643,7 +665,10 @@ def main(argv=None) -> int:
     sites = [Site(name=s["name"], ip=site_ip(i), port=port, encoding=s["encoding"], pages=s["pages"],
                   documents=s["documents"]) for i, s in enumerate(manifest["sites"])]
     env = machine_info(nginx, find_tool("wget", ("/usr/bin/wget",)) or "wget")
-    plan = [(b, sites[:args.browser_sites] if b.browser else sites) for b in args.plan]
+    if args.scale:                  # each batch on the first N sites of the one corpus, for every N
+        plan = [(b, sites[:n]) for b in args.plan for n in args.scale]
+    else:
+        plan = [(b, sites[:args.browser_sites] if b.browser else sites) for b in args.plan]
     plan = [(b, s) for b, s in plan if s]
     notes = []
     if any(b.browser for b, _ in plan) and args.browser_sites < args.sites:
@@ -655,7 +680,7 @@ def main(argv=None) -> int:
         with server:
             print(f"nginx: {len(sites)} sites on {sites[0].ip}…{sites[-1].ip} port {port}", file=sys.stderr)
             for spec, run_sites in plan:
-                current = BatchRun(spec, nok, run_sites, WORK / "batch" / spec.slug, args, server)
+                current = BatchRun(spec, nok, run_sites, WORK / "batch", args, server, scaled=bool(args.scale))
                 print(f"[{spec.key}] {current.title}: {len(run_sites)} sites …", file=sys.stderr)
                 b = current.run()
                 current = None
@@ -688,6 +713,9 @@ def main(argv=None) -> int:
            "params": a, "port": port, "corpus": {k: v for k, v in manifest.items() if k != "sites"},
            "sites": [{"name": s.name, "ip": s.ip, "pages": s.pages, "documents": s.documents} for s in sites],
            "env": env, "notes": notes, "batches": batches}
+    res["scale"] = scale_comparison(res)
+    for line in scale_lines(res)[3:]:
+        print(line.replace("**", ""), file=sys.stderr)
     md = render_batch_md(res)
     print(md)
     (WORK / "batch" / f"last-{args.name}.json").write_text(dump_json(res), encoding="utf-8")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,6 +53,8 @@ def parse_args(argv=None):
     ap.add_argument("--rate", type=int, default=100, help="py-spy samples per second (default 100)")
     ap.add_argument("--format", choices=("flamegraph", "speedscope"), default="flamegraph",
                     help="flamegraph (an SVG, default) or speedscope (JSON for https://www.speedscope.app, opened locally)")
+    ap.add_argument("--no-native", action="store_true",
+                    help="without py-spy's --native (C frames of lxml, zlib …): for when py-spy crashes unwinding them")
     ap.add_argument("--timeout", type=float, default=600, help="time limit per site, s (default 600)")
     ap.add_argument("--out", default=None, help="output file (default bench/results/<date>-flame-LABEL.svg)")
     a = ap.parse_args(argv)
@@ -85,16 +88,23 @@ def main(argv=None) -> int:
         shutil.rmtree(out_root)
     out_root.mkdir(parents=True)
     print(f"{args.nok}: imports crawler from {nok_module_path(args.nok)}", file=sys.stderr)
-    cmd = [pyspy, "record", "--native", "--subprocesses", "--rate", str(args.rate), "--format", args.format,
-           "-o", str(target), "--", *runner.command_all(sites, out_root)]
+    cmd = [pyspy, "record", *([] if args.no_native else ["--native"]), "--subprocesses", "--rate", str(args.rate),
+           "--format", args.format, "-o", str(target), "--", *runner.command_all(sites, out_root)]
     try:
         with Nginx(nginx, WORK / "corpus", sites, WORK / "nginx"):
             print(f"nginx: {len(sites)} sites; recording: {' '.join(cmd)}", file=sys.stderr)
             t0 = time.perf_counter()
             with open(out_root.parent / f"{args.label}.log", "wb") as log:
-                r = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   cwd=checkout_cwd(args.nok), env=runner_env(),
-                                   timeout=args.timeout * max(1.0, len(sites) / args.jobs))
+                # Own session: if py-spy dies, the run it started is killed with it, before nginx stops.
+                p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     cwd=checkout_cwd(args.nok), env=runner_env(), start_new_session=True)
+            try:
+                returncode = p.wait(timeout=args.timeout * max(1.0, len(sites) / args.jobs))
+            finally:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             wall = time.perf_counter() - t0
     except KeyboardInterrupt:
         print("\ninterrupted: nginx and the recording stopped", file=sys.stderr)
@@ -103,8 +113,8 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     log_tail = "\n".join((out_root.parent / f"{args.label}.log").read_text(errors="replace").splitlines()[-8:])
-    if r.returncode != 0 or not target.exists():
-        print(f"error: py-spy or nok-audit run exited with {r.returncode}:\n{log_tail}", file=sys.stderr)
+    if returncode != 0 or not target.exists():
+        print(f"error: py-spy or nok-audit run exited with {returncode}:\n{log_tail}", file=sys.stderr)
         return 1
     pages, docs, _extra = runner.count_all(sites, out_root)
     size = target.stat().st_size
