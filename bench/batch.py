@@ -681,7 +681,7 @@ def main(argv=None) -> int:
             print(f"nginx: {len(sites)} sites on {sites[0].ip}…{sites[-1].ip} port {port}", file=sys.stderr)
             for spec, run_sites in plan:
                 current = BatchRun(spec, nok, run_sites, WORK / "batch", args, server, scaled=bool(args.scale))
-                print(f"[{spec.key}] {current.title}: {len(run_sites)} sites …", file=sys.stderr)
+                print(f"[{current.key}] {current.title}: {len(run_sites)} sites …", file=sys.stderr)
                 b = current.run()
                 current = None
                 batches.append(b)
