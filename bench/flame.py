@@ -1,7 +1,7 @@
 """Flame graph of the default `nok-audit run` over the benchmark corpus, recorded with py-spy (issue #15).
 
     .venv/bin/python bench/flame.py --label after [--sites 20] [--pages 50] [--seed 1] [--jobs 2]
-    .venv/bin/python bench/flame.py --label before --nok /work/wt/before/.venv/bin/nok-audit
+    .venv/bin/python bench/flame.py --label before --nok ../other-checkout/.venv/bin/nok-audit
 
 1. generates (or reuses) bench/run.py's corpus (bench/gen_corpus.py, bench/work/corpus/) and serves it with
    nginx on loopback (bench/run.py's Nginx: always stopped at the end);
@@ -15,7 +15,9 @@
 
 py-spy is the pinned dev tool of requirements.lock (`py-spy==0.4.3`, installed by ./setup.sh). It samples
 other processes through ptrace: as root in a container it needs CAP_SYS_PTRACE (it has it when it starts
-the profiled command itself, as here). Sampling costs the profiled processes a little time: the flame
+the profiled command itself, as here). With --native py-spy 0.4.3 crashed here once in four runs (SIGSEGV
+while unwinding a process that was exiting): the run it started is then killed with it and this script
+fails; run it again, or use --no-native. Sampling costs the profiled processes a little time: the flame
 graph shows where the time goes, bench/run.py how much there is.
 """
 from __future__ import annotations
@@ -64,6 +66,7 @@ def parse_args(argv=None):
         ap.error("--label: letters, digits, - and _")
     if not os.access(a.nok, os.X_OK):
         ap.error(f"--nok: {a.nok} is not an executable file")
+    a.nok = str(Path(a.nok).absolute())          # it runs in its own checkout's folder
     return a
 
 

@@ -1,7 +1,7 @@
 """Benchmark of nok-audit side by side with its baselines (issues #7, #15).
 
     .venv/bin/python bench/run.py [--sites 20] [--pages 50] [--seed 1] [--jobs 2] [--concurrency 8]
-                                  [--runners a,b,b2,c,c1,d] [--before /work/wt/before/.venv/bin/nok-audit]
+                                  [--runners a,b,b2,c,c1,d] [--before ../other-checkout/.venv/bin/nok-audit]
 
 1. generates (or reuses) a deterministic corpus of synthetic КЦСОН-like sites in bench/work/corpus/
    (bench/gen_corpus.py: N sites × P pages of 20–80 KB, ~20 % in windows-1251, a few real PDF/DOCX);
@@ -1194,7 +1194,7 @@ def parse_args(argv=None):
                     help="which runners, of a, b, b2, c, c1, d (e.g. 'b,b2,c' or 'bc'; default a,b,b2,c,c1; "
                          "d runs only when nok-audit has its browser stage)")
     ap.add_argument("--before", metavar="PATH", default=None,
-                    help="the nok-audit executable of another checkout (e.g. /work/wt/before/.venv/bin/nok-audit): "
+                    help="the nok-audit executable of another checkout (e.g. ../other-checkout/.venv/bin/nok-audit): "
                          "adds (c-before) and (c1-before), run with it and interleaved with the others")
     ap.add_argument("--browser-sites", type=int, default=4, help="sites for runner (d), run once (default 4)")
     ap.add_argument("--profile-sites", type=int, default=3, help="sites profiled per stage with `nok-audit check` (bench/profile_audit.py; default 3, 0 = skip)")
@@ -1215,6 +1215,8 @@ def parse_args(argv=None):
     a.runners = sorted(set(keys), key=RUNNER_ORDER.index)
     if a.before and not os.access(a.before, os.X_OK):
         ap.error(f"--before: {a.before} is not an executable file")
+    if a.before:                       # its runners work in its own checkout's folder
+        a.before = str(Path(a.before).absolute())
     return a
 
 
