@@ -1190,8 +1190,8 @@ def parse_args(argv=None):
     ap.add_argument("--jobs", type=int, default=2, help="sites crawled at once: processes at a time for a, b, c1; --jobs of b2 and of `nok-audit run` (c) (default 2)")
     ap.add_argument("--concurrency", type=int, default=8, help="parallel requests per site for b, b2, c, c1, d (default 8)")
     ap.add_argument("--port", type=int, default=0, help="port for every site (default: a free one)")
-    ap.add_argument("--runners", default="a,b,b2,c,c1",
-                    help="which runners, of a, b, b2, c, c1, d (e.g. 'b,b2,c' or 'bc'; default a,b,b2,c,c1; "
+    ap.add_argument("--runners", default="a,b,b2,c,c1,d",
+                    help="which runners, of a, b, b2, c, c1, d (e.g. 'b,b2,c' or 'bc'; default all; "
                          "d runs only when nok-audit has its browser stage)")
     ap.add_argument("--before", metavar="PATH", default=None,
                     help="the nok-audit executable of another checkout (e.g. ../other-checkout/.venv/bin/nok-audit): "
