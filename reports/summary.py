@@ -99,8 +99,28 @@ def load_reports(folders: list) -> tuple[list[dict], list[str]]:
         if wrong:
             problems.append(f"файл {path} не похож на отчёт nok-audit: {wrong} — папка пропущена")
             continue
-        entries.append({"folder": folder, "report": report})
+        entries.append({"folder": folder, "report": _digest(report)})
     return entries, problems
+
+
+def _digest(report: dict) -> dict:
+    """The part of a report the summary reads: a run of 1 000 sites holds 1 000 of these, not 1 000 reports
+    with their evidence, so the summary's memory stays small."""
+    crawl = report["crawl"]
+    items = []
+    for it in report["items"]:
+        kept = {k: it[k] for k in ("id", "name", "indicator", "status", "works") if k in it}
+        if isinstance(it.get("markup"), dict):
+            kept["markup"] = {"level": it["markup"].get("level")}
+        strong = _first_strong_url(it)
+        kept["evidence"] = [{"strength": STRONG, "url": strong}] if strong else []
+        items.append(kept)
+    scores = report.get("scores")
+    return {"site": report["site"], "summary": report["summary"], "items": items,
+            "crawl": {k: crawl[k] for k in ("status", "status_text", "entry_error", "entry_ok") if k in crawl},
+            "checklist": report.get("checklist"), "controls": True if report.get("controls") is not None else None,
+            "scores": {"total": scores.get("total")} if isinstance(scores, dict) else None,
+            "changes": report.get("changes")}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import lxml.html
 import pytest
@@ -271,3 +272,19 @@ def test_total_score_ranks_and_buckets_when_reports_have_scores(batch, tmp_path)
     assert doc.xpath("//th//button[text()='Итоговый балл']")
     assert [tr.xpath("./td")[9].text_content() for tr in doc.xpath("//table[contains(@class,'ranking')]/tbody/tr")] \
         == ["95,5", "40", "—"]
+
+
+def test_summary_keeps_only_a_digest_of_each_report_and_decides_the_same(batch, tmp_path):
+    """A run of 1 000 sites must not hold 1 000 full reports in memory: load_reports keeps a digest, and the
+    summary built from the digests is the one built from the full reports."""
+    from reports.summary import build_summary, load_reports
+
+    folders = [run.out for name, run in batch["runs"].items() if name != "planted"]
+    entries, problems = load_reports(folders)
+    assert not problems
+    full = [{"folder": Path(f), "report": json.loads((Path(f) / "report.json").read_text(encoding="utf-8"))}
+            for f in folders]
+    assert build_summary(entries, tmp_path / "s") == build_summary(full, tmp_path / "s")
+    kept = sum(len(json.dumps(e["report"], ensure_ascii=False)) for e in entries)
+    read = sum(len(json.dumps(e["report"], ensure_ascii=False)) for e in full)
+    assert kept < read / 3, (kept, read)
