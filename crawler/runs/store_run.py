@@ -114,7 +114,7 @@ def finish_run(store: Store, run_id: int, run_dir: Path, keep: int | None) -> in
 def materialize_run(store: Store, run_id: int, run_dir: Path) -> dict[str, str]:
     """The run's evidence packs as folders (those not on disk are written from the store); {folder: name}."""
     folders = {}
-    for result, org in results_of(store, run_id):
+    for result, org in results_of(store, run_id, reports=False):
         folder = run_dir / org.key
         if not is_finished(folder):
             shutil.rmtree(folder, ignore_errors=True)

@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import defer
 
 from crawler.store import StoreError
 from crawler.store.db import Store
@@ -129,11 +130,15 @@ def report_of(store: Store, result_id: int) -> dict:
         return s.scalar(select(Result.report).where(Result.id == result_id))
 
 
-def results_of(store: Store, run_id: int) -> list[tuple[Result, Organisation]]:
+def results_of(store: Store, run_id: int, reports: bool = True) -> list[tuple[Result, Organisation]]:
+    """The run's results with their organisations; `reports=False` leaves each report.json out (a run of
+    1 000 sites would otherwise hold all their reports at once)."""
+    query = (select(Result, Organisation).join(Organisation, Organisation.id == Result.org_id)
+             .where(Result.run_id == run_id).order_by(Organisation.key))
+    if not reports:
+        query = query.options(defer(Result.report, raiseload=True))
     with store.session() as s:
-        return [tuple(r) for r in s.execute(select(Result, Organisation)
-                                           .join(Organisation, Organisation.id == Result.org_id)
-                                           .where(Result.run_id == run_id).order_by(Organisation.key))]
+        return [tuple(r) for r in s.execute(query)]
 
 
 def prune(store: Store, keep: int) -> list[int]:
