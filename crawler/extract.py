@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 from w3lib.url import safe_url_string
 
@@ -19,7 +18,6 @@ _INVISIBLE = {"script", "style", "noscript", "template", "svg", "head", "iframe"
 _MENU_ATTR = re.compile(r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|breadcrumbs?|submenu|topmenu|sidebar-menu)(?:$|[\s_-])", re.I)
 _MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
                "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]")
-_WS = re.compile(r"\s+")
 # Pictures that are page furniture, not content (a short page showing only these is still a stub).
 _ICON_SRC = re.compile(r"icon|logo|spacer|blank|pixel|counter|banner|button|arrow|\.svg(?:$|\?)|^data:", re.I)
 _CHROME_TAGS = ("header", "footer", "nav", "aside")
@@ -32,8 +30,31 @@ _LINE_BREAKING = ("br", "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h
                   "section", "article", "header", "footer", "table", "ul", "ol", "blockquote")
 
 
+# Plain lxml elements: lxml.html's element classes cost a Python look-up for every node touched, and nothing
+# here needs their methods (text_content and drop_tree are the two below).
+_PARSER = etree.HTMLParser()
+_STRING = etree.XPath("string()", smart_strings=False)     # what lxml.html's text_content() is
+
+
 def _clean(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    # str.split() and re's \s agree on what whitespace is (Py_UNICODE_ISSPACE); split/join is several times faster
+    return " ".join(text.split())
+
+
+def text_content(el) -> str:
+    return _STRING(el)
+
+
+def _drop(el) -> None:
+    """Remove `el` with its children, keeping its tail text in place (lxml.html's drop_tree)."""
+    parent = el.getparent()
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
 
 
 def _text_of(el) -> str:
@@ -75,14 +96,14 @@ def _is_menu(el) -> bool:
         items = el.findall("li")
         if len(items) >= 3:
             total = len(_text_of(el))
-            linked = sum(len(_clean(a.text_content())) for a in el.iter("a"))
+            linked = sum(len(_clean(text_content(a))) for a in el.iter("a"))
             return total > 0 and linked >= 0.8 * total
     return False
 
 
 def anchor_text(a) -> str:
     """The text a link shows: its text, else an image's alt/title, else its title / aria-label."""
-    text = _clean(a.text_content())
+    text = _clean(text_content(a))
     if not text:
         for img in a.iter("img"):
             text = _clean(img.get("alt") or img.get("title") or "")
@@ -99,7 +120,7 @@ def main_content(body):
         if found:
             return found[0]
     for el in list(body.iter("header", "footer", "nav", "aside")):
-        el.drop_tree()
+        _drop(el)
     return body
 
 
@@ -140,7 +161,7 @@ def _render_hint(root, links: int) -> str:
                 and _MENU_ATTR.search(f"{el.get('class', '')} {el.get('id', '')}"))):
             return "меню пустое в статическом HTML и заполняется скриптом"
     for ns in root.iter("noscript"):
-        if _NOSCRIPT_JS.search(ns.text_content() or ""):
+        if _NOSCRIPT_JS.search(text_content(ns) or ""):
             return "страница требует JavaScript (<noscript>)"
     return ""
 
@@ -165,7 +186,7 @@ def _header_name(root) -> str:
         elif _LOGO_CLASS.search(key) and all(c.tag in _INLINE_TEXT for c in el.iterdescendants()):
             logos.append(el)
     for el in named + logos:
-        text = _clean(el.text_content())
+        text = _clean(text_content(el))
         if text and len(text) <= _NAME_MAX:
             return text
     return ""
@@ -174,8 +195,10 @@ def _header_name(root) -> str:
 def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
     """Fill the content fields of `snapshot` from the page's decoded HTML."""
     try:
-        root = lxml.html.document_fromstring(_END_BR.sub("<br>", html))
-    except (etree.ParserError, ValueError):     # an empty or unparsable body: nothing to show, stored as such
+        root = etree.fromstring(_END_BR.sub("<br>", html), _PARSER)
+    except (etree.ParserError, ValueError):
+        root = None
+    if root is None:        # an empty or unparsable body: nothing to show, stored as such
         snapshot.content_image = False
         return snapshot
     for el in root.iter(*_LINE_BREAKING):       # headings and link texts as a reader sees them
@@ -187,11 +210,11 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
             break
 
     title_el = root.find(".//title")
-    snapshot.title = _clean(title_el.text_content()) if title_el is not None else ""
+    snapshot.title = _clean(text_content(title_el)) if title_el is not None else ""
     snapshot.site_name = next((_clean(m.get("content") or "") for m in root.xpath('//meta[@property="og:site_name"]')
                                if _clean(m.get("content") or "")), "")
     snapshot.header_name = _header_name(root)
-    snapshot.headings = [h for h in (_clean(e.text_content()) for e in root.iter("h1", "h2", "h3", "h4", "h5", "h6")) if h]
+    snapshot.headings = [h for h in (_clean(text_content(e)) for e in root.iter("h1", "h2", "h3", "h4", "h5", "h6")) if h]
 
     links: list[Link] = []
     for a in root.iter("a", "area"):
@@ -203,7 +226,7 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
 
     props: dict[str, list[str]] = {}
     for el in root.xpath("//*[@itemprop]"):
-        value = el.get("content") or el.get("href") or el.get("src") or el.text_content()
+        value = el.get("content") or el.get("href") or el.get("src") or text_content(el)
         for name in el.get("itemprop").split():
             props.setdefault(name, []).append(_clean(value)[:500])
     snapshot.itemprops = props
@@ -240,7 +263,7 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
         body = root
     for el in list(body.iter()):
         if isinstance(el.tag, str) and el.getparent() is not None and (el.tag in _INVISIBLE or _is_menu(el)):
-            el.drop_tree()
+            _drop(el)
     snapshot.text = _text_of(body)
 
     snapshot.main_text = _text_of(main_content(body))
