@@ -16,11 +16,14 @@ from checklists.model.snapshot import FormField, FormInfo, Link, PageSnapshot
 _INVISIBLE = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
 # class/id fragments that mark navigation blocks, whose text is menu text, not body text.
 _MENU_ATTR = re.compile(r"(?:^|[\s_-])(?:menu|nav|navbar|navigation|breadcrumbs?|submenu|topmenu|sidebar-menu)(?:$|[\s_-])", re.I)
-_MAIN_XPATH = ("//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
-               "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]")
+_MAIN_XPATH = tuple(etree.XPath(xp) for xp in (
+    "//main", "//*[@role='main']", "//article", "//*[@id='content']", "//*[@id='main']",
+    # (the cheap contains() first: libxml2 evaluates the second test only where it passes)
+    "//*[contains(@class, 'content')][contains(concat(' ', normalize-space(@class), ' '), ' content ')]"))
 # Pictures that are page furniture, not content (a short page showing only these is still a stub).
 _ICON_SRC = re.compile(r"icon|logo|spacer|blank|pixel|counter|banner|button|arrow|\.svg(?:$|\?)|^data:", re.I)
 _CHROME_TAGS = ("header", "footer", "nav", "aside")
+
 _NOSCRIPT_JS = re.compile(r"javascript|включите", re.I)
 _URL_IN_SCRIPT = re.compile(r"""https?://[^\s"'<>()\\]+""")
 # Browsers read a stray «</br>» as a line break; libxml2 drops it (and glues «Иванова</br>Анна»).
@@ -57,31 +60,42 @@ def _drop(el) -> None:
     parent.remove(el)
 
 
-def _text_of(el) -> str:
+def _text_parts(el, skip=_INVISIBLE, mark=None) -> tuple[list[str], tuple[int, int] | None]:
+    """The pieces of `el`'s text as a reader sees it (its own text and its children's, not its tail), with a
+    space where an element ends; a comment and an element of a `skip` tag give only their tail (as if removed
+    with `_drop`). Also where the text of `mark`, a descendant, starts and ends among the pieces (None when
+    it is not met)."""
     parts: list[str] = []
+    append = parts.append
+    span = None
 
     def walk(node):
-        if not isinstance(node.tag, str):       # comments, processing instructions
+        nonlocal span
+        tag = node.tag
+        if tag.__class__ is not str or tag in skip:     # comments, processing instructions; skipped subtrees
             if node.tail:
-                parts.append(node.tail)
+                append(node.tail)
             return
-        if node.tag in _INVISIBLE:
-            if node.tail:
-                parts.append(node.tail)
-            return
+        start = len(parts)
         if node.text:
-            parts.append(node.text)
+            append(node.text)
         for child in node:
             walk(child)
-        parts.append(" ")
+        if node is mark:
+            span = (start, len(parts))
+        append(" ")
         if node.tail:
-            parts.append(node.tail)
+            append(node.tail)
 
     if el.text:
-        parts.append(el.text)
+        append(el.text)
     for child in el:
         walk(child)
-    return _clean("".join(parts))
+    return parts, span
+
+
+def _text_of(el, skip=_INVISIBLE) -> str:
+    return _clean("".join(_text_parts(el, skip)[0]))
 
 
 def _is_menu(el) -> bool:
@@ -112,14 +126,18 @@ def anchor_text(a) -> str:
     return text or _clean(a.get("title") or a.get("aria-label") or "")
 
 
+def _main_area(body):
+    """The first of <main>, role=main, <article>, #content… the page has, or None."""
+    return next((found[0] for found in (xp(body) for xp in _MAIN_XPATH) if found), None)
+
+
 def main_content(body):
     """The page's main content area: <main>, role=main, <article>, #content…; without one, the body with
     its header, footer, navigation and sidebars removed (in place)."""
-    for xp in _MAIN_XPATH:
-        found = body.xpath(xp)
-        if found:
-            return found[0]
-    for el in list(body.iter("header", "footer", "nav", "aside")):
+    main = _main_area(body)
+    if main is not None:
+        return main
+    for el in list(body.iter(*_CHROME_TAGS)):
         _drop(el)
     return body
 
@@ -129,7 +147,10 @@ def content_image(root) -> bool:
     scanned order — not an icon, a logo or a small button? Reads the tree without changing it."""
     body = root.find("body")
     body = root if body is None else body
-    main = next((found[0] for found in (body.xpath(xp) for xp in _MAIN_XPATH) if found), None)
+    return _shows_picture(body, _main_area(body))
+
+
+def _shows_picture(body, main) -> bool:
     for img in (main if main is not None else body).iter("img"):
         if main is None and any(a.tag in _CHROME_TAGS for a in img.iterancestors()):
             continue
@@ -141,6 +162,20 @@ def content_image(root) -> bool:
             continue
         return True
     return False
+
+
+def _drop_invisible_and_menus(body) -> None:
+    """Remove scripts, styles… and navigation blocks from `body` (their tails stay). What is inside a removed
+    element goes with it and is not looked at (unless it is the body itself, whose text is still read)."""
+    nodes = list(body.iter())
+    i = 0
+    while i < len(nodes):
+        el = nodes[i]
+        i += 1
+        if el.tag.__class__ is str and el.getparent() is not None and (el.tag in _INVISIBLE or _is_menu(el)):
+            if el is not body:
+                i += sum(1 for _ in el.iter()) - 1      # its descendants come next in document order
+            _drop(el)
 
 
 def _render_hint(root, links: int) -> str:
@@ -256,15 +291,27 @@ def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
                               submit_disabled=bool(submits) and all(e.get("disabled") is not None for e in submits)))
     snapshot.forms = forms
     snapshot.render_hint = _render_hint(root, len(links))
-    snapshot.content_image = content_image(root)
-
     body = root.find("body")
     if body is None:
         body = root
-    for el in list(body.iter()):
-        if isinstance(el.tag, str) and el.getparent() is not None and (el.tag in _INVISIBLE or _is_menu(el)):
-            _drop(el)
-    snapshot.text = _text_of(body)
+    main = _main_area(body)
+    snapshot.content_image = _shows_picture(body, main)
 
-    snapshot.main_text = _text_of(main_content(body))
+    _drop_invisible_and_menus(body)
+    if body is not root and body.getparent() is None:    # the body itself was a menu: read it as it is
+        snapshot.text = _text_of(body)
+        snapshot.main_text = _text_of(main_content(body))
+        return snapshot
+    # Body and main text from one walk. Dropping only removes elements, so the main area found before is
+    # still `main_content`'s answer if it is still in the body; without one, the chrome is skipped as if dropped.
+    parts, span = _text_parts(body, mark=main)
+    snapshot.text = _clean("".join(parts))
+    if main is None:
+        snapshot.main_text = _text_of(body, _INVISIBLE | set(_CHROME_TAGS))
+    elif main is body:
+        snapshot.main_text = snapshot.text
+    elif span is not None:
+        snapshot.main_text = _clean("".join(parts[span[0]:span[1]]))
+    else:                   # the main area was removed with a menu, or lies outside the body
+        snapshot.main_text = _text_of(main_content(body))
     return snapshot
