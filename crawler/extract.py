@@ -28,6 +28,9 @@ _NOSCRIPT_JS = re.compile(r"javascript|включите", re.I)
 _URL_IN_SCRIPT = re.compile(r"""https?://[^\s"'<>()\\]+""")
 # Browsers read a stray «</br>» as a line break; libxml2 drops it (and glues «Иванова</br>Анна»).
 _END_BR = re.compile(r"</br\s*>", re.I)
+# Control characters libxml2 keeps in text but lxml refuses to set (a vertical tab after a </div> made the
+# page's extraction fail): read as the space a reader sees.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Elements a reader sees as separate lines: their text never runs into the next word.
 _LINE_BREAKING = ("br", "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
                   "section", "article", "header", "footer", "table", "ul", "ol", "blockquote")
@@ -230,7 +233,7 @@ def _header_name(root) -> str:
 def extract(snapshot: PageSnapshot, html: str) -> PageSnapshot:
     """Fill the content fields of `snapshot` from the page's decoded HTML."""
     try:
-        root = etree.fromstring(_END_BR.sub("<br>", html), _PARSER)
+        root = etree.fromstring(_CONTROL.sub(" ", _END_BR.sub("<br>", html)), _PARSER)
     except (etree.ParserError, ValueError):
         root = None
     if root is None:        # an empty or unparsable body: nothing to show, stored as such
