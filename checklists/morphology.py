@@ -21,6 +21,7 @@ Positions are mapped back to the original text only for texts that become eviden
 """
 from __future__ import annotations
 
+import itertools
 import re
 
 import ahocorasick
@@ -105,14 +106,15 @@ def snippet(text: str, start: int, end: int, width: int = 40) -> str:
 class TextScan:
     """The phrases found in one text: key id -> end offset of its first match in the stem string."""
 
-    __slots__ = ("text", "_low", "_hay", "found", "_spans")
+    __slots__ = ("text", "_low", "_hay", "found", "_spans", "_words")
 
     def __init__(self, text: str, low: str, hay: str, found: dict[int, int]):
         self.text = text
         self._low = low
         self._hay = hay
         self.found = found
-        self._spans: list[tuple[int, int]] | None = None
+        self._spans: list[tuple[int, int]] = []      # character spans of the first words, found as needed
+        self._words = None
 
     def word_range(self, key: int, nwords: int) -> tuple[int, int]:
         """Index of the first and last word of the first match of `key`."""
@@ -120,10 +122,13 @@ class TextScan:
         return last - nwords + 1, last
 
     def char_range(self, key: int, nwords: int) -> tuple[int, int]:
-        if self._spans is None:
-            self._spans = [m.span() for m in _WORD.finditer(self._low)]
         first, last = self.word_range(key, nwords)
-        return self._spans[first][0], self._spans[last][1]
+        spans = self._spans
+        if len(spans) <= last:      # a long text's words are located only as far as a match needs
+            if self._words is None:
+                self._words = _WORD.finditer(self._low)
+            spans.extend(m.span() for m in itertools.islice(self._words, last + 1 - len(spans)))
+        return spans[first][0], spans[last][1]
 
 
 EMPTY_SCAN = TextScan("", "", "", {})
