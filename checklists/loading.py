@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from checklists.compile import ChecklistError, compile_checklist
+from checklists.file_cache import loaded_once
 from checklists.model.checklist import INDICATORS, Checklist, Item
 from checklists.sectors import CHECKLISTS as SECTOR_CHECKLISTS
 from checklists.sveden import rules_of
@@ -287,7 +288,13 @@ def _build(data: dict, files: list[Path], origin: dict[str, str]) -> Checklist:
 
 def load_checklist(path_or_name: str | Path | None = None) -> Checklist:
     """Load a checklist: None or "social" → the built-in social-service checklist; otherwise a
-    YAML file (which may `extends:` a built-in one or another file). Raises ChecklistError."""
+    YAML file (which may `extends:` a built-in one or another file). Raises ChecklistError. Loaded once per
+    process and version of its files (checklists/file_cache.py): the result is shared, never change it."""
+    return loaded_once(("checklist", str(_resolve(path_or_name, None).absolute())),
+                       lambda: _load_checklist(path_or_name))
+
+
+def _load_checklist(path_or_name) -> tuple[Checklist, list[Path]]:
     data, files, origin = _load(path_or_name, None, ())
     checklist = _build(data, files, origin)
     checklist._compiled = compile_checklist(checklist, where=lambda iid: origin.get(iid, _display(files[-1])))
@@ -295,4 +302,4 @@ def load_checklist(path_or_name: str | Path | None = None) -> Checklist:
         rules_of(checklist.settings, {it.id for it in checklist.items})
     except ChecklistError as e:
         raise ChecklistError(f"{_display(files[-1])}: {e}") from None
-    return checklist
+    return checklist, files + [COMMON_ITEMS]       # common.yaml: whether or not an `include:` read it

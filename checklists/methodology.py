@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from checklists.file_cache import loaded_once
 from checklists.loading import deep_merge
 from checklists.model.assessment import CONFIDENCE
 from checklists.russian_numbers import num
@@ -170,8 +171,13 @@ def _validate(data: dict, where: str) -> None:
 
 
 def load_methodology(path: str | Path | None = None) -> Methodology:
-    """None or "default" → checklists/methodology.yaml; otherwise a YAML file (may `extends: default`)."""
+    """None or "default" → checklists/methodology.yaml; otherwise a YAML file (may `extends: default`). Loaded
+    once per process and version of its files (checklists/file_cache.py): the result is shared, never change it."""
     p = DEFAULT_METHODOLOGY if path in (None, "default") else Path(path)
+    return loaded_once(("methodology", str(p.absolute())), lambda: _load_methodology(p))
+
+
+def _load_methodology(p: Path) -> tuple[Methodology, list[str]]:
     data, files = _load_raw(p, ())
     where = files[-1]
     _validate(data, where)
@@ -180,4 +186,4 @@ def load_methodology(path: str | Path | None = None) -> Methodology:
             raise MethodologyError(f"{where}: не указано поле «{k}» методики")
     shown = ["checklists/methodology.yaml" if Path(f) == DEFAULT_METHODOLOGY else f for f in files]
     return Methodology(id=str(data["id"]), version=str(data["version"]), name=str(data["name"]),
-                       source=" + ".join(shown), data=data)
+                       source=" + ".join(shown), data=data), files

@@ -6,7 +6,6 @@ OOXML reader). Other formats are recorded with their link text only.
 """
 from __future__ import annotations
 
-import functools
 import io
 import logging
 from urllib.parse import unquote, urlsplit
@@ -67,9 +66,9 @@ class DocumentRelevance:
         return 0 if kind in IMAGE_KINDS else 1
 
 
-@functools.lru_cache(maxsize=4)
 def document_relevance(checklist_ref: str | None = None) -> DocumentRelevance:
-    """One DocumentRelevance per checklist and process (a worker audits many sites)."""
+    """The document ranking of a checklist (loaded once per process and file version: a worker audits many
+    sites)."""
     return DocumentRelevance(checklist_ref)
 
 

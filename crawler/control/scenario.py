@@ -36,6 +36,7 @@ from typing import Any, Awaitable, Callable
 
 import yaml
 
+from checklists.file_cache import loaded_once
 from checklists.model.control import BROWSER, HTTP, VALIDATED
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "checklists" / "controls.yaml"
@@ -329,22 +330,20 @@ def parse_scenarios(data: dict, path: str = "") -> ScenarioSet:
     return ScenarioSet(int(data.get("version", 1)), test_data, dict(data.get("settings") or {}), scenarios, path)
 
 
-_CACHE: dict[tuple[str, float], ScenarioSet] = {}
-
-
 def load_scenarios(path: str | Path | None = None) -> ScenarioSet:
-    """Load and validate checklists/controls.yaml (or an operator's copy)."""
+    """Load and validate checklists/controls.yaml (or an operator's copy), once per process and version of
+    the file (checklists/file_cache.py): the result is shared, never change it."""
     p = Path(path) if path else DEFAULT_FILE
     try:
-        key = (str(p.resolve()), p.stat().st_mtime)
+        key = str(p.resolve(strict=True))
     except OSError:
         raise ScenarioError(f"файл сценариев проверок не найден: {p}") from None
-    if key in _CACHE:
-        return _CACHE[key]
+    return loaded_once(("scenarios", key), lambda: (_read_scenarios(p), [p]))
+
+
+def _read_scenarios(p: Path) -> ScenarioSet:
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{p.name}: ошибка YAML: {exc}") from None
-    sset = parse_scenarios(data, str(p))
-    _CACHE[key] = sset
-    return sset
+    return parse_scenarios(data, str(p))
