@@ -104,3 +104,22 @@ def test_an_internal_error_is_one_russian_line_naming_the_file_with_its_tracebac
         assert "Traceback" in kept and "KeyError" in kept and "broken" in kept
     finally:
         path.unlink()
+
+
+def test_a_page_body_is_stored_as_the_same_bytes_at_any_time(tmp_path):
+    """The run store keeps a blob once per content: the gzip copy of a page must not carry the time it was
+    written (gzip's header mtime), or last month's unchanged page is stored again."""
+    import gzip
+    import hashlib
+    import time
+
+    from crawler.crawlstore import CrawlWriter
+
+    body = "<html><body><h1>Устав</h1></body></html>".encode() * 50
+    sha = hashlib.sha256(body).hexdigest()
+    stored = []
+    for name in ("june", "july"):
+        writer = CrawlWriter(tmp_path / name)
+        stored.append((tmp_path / name / writer.save_body(sha, body)).read_bytes())
+        time.sleep(1.1)         # gzip's header time has a resolution of one second
+    assert stored[0] == stored[1] and gzip.decompress(stored[0]) == body
