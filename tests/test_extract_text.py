@@ -123,3 +123,16 @@ def test_a_menu_list_is_dropped_and_the_main_area_kept():
 def test_a_control_character_in_the_text_does_not_lose_the_page():
     snapshot = _snapshot("<body><div>Устав</div>\x0bучреждения\x01.</body>")
     assert snapshot.text == "Устав учреждения ."
+
+
+def test_a_snapshot_is_stored_as_dataclasses_asdict_gives_it():
+    import dataclasses
+
+    snapshot = _snapshot('<html><head><title>Приёмная</title></head><body><h1>Обращения</h1>'
+                         '<span itemprop="telephone">+7 800 100-00-00</span><a href="/a">Устав</a>'
+                         '<iframe src="https://vk.com/widget"></iframe><form action="/send" method="post">'
+                         '<input name="fio" required><textarea name="text"></textarea><button>Отправить</button>'
+                         '</form></body></html>')
+    assert snapshot.forms and snapshot.links and snapshot.itemprops and snapshot.embeds and snapshot.headings
+    assert snapshot.to_dict() == dataclasses.asdict(snapshot)
+    assert PageSnapshot.from_dict(snapshot.to_dict()) == snapshot

@@ -65,7 +65,14 @@ class PageSnapshot:
     content_image: bool | None = None
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """What dataclasses.asdict gives, built directly: its generic deep copy cost more than writing the JSON."""
+        d = {name: getattr(self, name) for name in _PAGE_FIELDS}
+        d["headings"] = list(self.headings)
+        d["links"] = [{"url": link.url, "text": link.text} for link in self.links]
+        d["itemprops"] = {name: list(values) for name, values in self.itemprops.items()}
+        d["embeds"] = list(self.embeds)
+        d["forms"] = [dataclasses.asdict(f) for f in self.forms]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "PageSnapshot":
@@ -73,6 +80,9 @@ class PageSnapshot:
         d["links"] = [Link(**x) for x in d.get("links", [])]
         d["forms"] = [FormInfo(**{**f, "fields": [FormField(**x) for x in f["fields"]]}) for f in d.get("forms", [])]
         return cls(**d)
+
+
+_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(PageSnapshot))
 
 
 @dataclass
