@@ -44,6 +44,7 @@ ROBOTS_CLOSED = ("раздел закрыт для роботов (robots.txt): 
 _NAMING_KINDS = {"page_title", "heading", "url_path", "page_text"}   # rejected on a stub page
 _RANK = {STRONG: 0, WEAK: 1, REJECTED: 2}
 _SECTION_CONTEXT = 300     # characters after a heading read as its section (for «будет размещён»)
+_SHORT_HIT = 200           # a hit's text up to this long is scanned through the crawl-wide cache of short texts
 
 
 def _announced(h: Hit, u: Unit, view: CrawlView) -> str:
@@ -61,7 +62,8 @@ def _announced(h: Hit, u: Unit, view: CrawlView) -> str:
             later = [main.find(x, i + len(text)) for x in u.page.headings if x != text]
             end = min([end] + [j for j in later if j != -1])
             text = main[i:end]
-    scan = view.matcher.scan(text)
+    # a link text or a title recurs on every page (menus): scanned once per crawl
+    scan = view.scan_short(text) if len(text) <= _SHORT_HIT else view.matcher.scan(text)
     key = next((k for k in keys if k in scan.found), None)
     return "" if key is None else view.matcher.snippet(scan, key)
 
