@@ -34,7 +34,7 @@ from crawler.scope import parse_start_url
 from crawler.settings import user_agent
 from crawler.site_spider import SiteSpider
 from reports.atomic_file import write_atomically
-from reports.manifest import write_manifest
+from reports.manifest import page_capture_times, write_manifest
 from reports.markdown import write_markdown
 from reports.render import build_report, terminal_summary, write_reports
 from reports.summary import report_problem
@@ -222,7 +222,8 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
                               controls=controls, accessibility=a11y, methodology=methodology,
                               operator_data=operator_data, previous=previous, name=inputs.name)
         json_path, html_path = write_reports(report, out_dir)
-        write_extras(report, out_dir, html_path, print_pdf)
+        write_extras(report, out_dir, html_path, print_pdf,
+                     fetched=page_capture_times((p.html_file, p.fetched_at) for p in crawl.pages))
         return report, json_path, html_path
 
     if browser is not None and not crawl.journal.entry_ok:
@@ -243,9 +244,11 @@ def evaluate_and_report(out_dir: Path, inputs: ReportOptions, command: list[str]
     return report_with(None, None)
 
 
-def write_extras(report: dict, out_dir: Path, html_path: Path, print_pdf=None) -> None:
+def write_extras(report: dict, out_dir: Path, html_path: Path, print_pdf=None,
+                 fetched: dict[str, str] | None = None) -> None:
     """After report.json/.html: report.md, report.pdf (printed by `print_pdf(html_path, pdf_path)`; None: no
-    PDF) and, last, manifest.json. A PDF failure is a warning, never a failed audit."""
+    PDF) and, last, manifest.json (`fetched`: the pages' capture times, see reports.manifest.build_manifest).
+    A PDF failure is a warning, never a failed audit."""
     write_markdown(report, out_dir)
     pdf_path = Path(out_dir) / PDF_NAME
     if print_pdf is None:
@@ -258,7 +261,7 @@ def write_extras(report: dict, out_dir: Path, html_path: Path, print_pdf=None) -
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             print(f"Предупреждение: PDF-версия отчёта не создана ({first}); отчёт report.html готов.",
                   file=sys.stderr)
-    write_manifest(out_dir, __version__)
+    write_manifest(out_dir, __version__, fetched)
 
 
 class BrowserSession:

@@ -59,22 +59,30 @@ def _kind(rel: str) -> str:
     return "report" if rel.startswith("report.") else "result"
 
 
-def _fetched_at(out_dir: Path) -> dict[str, str]:
-    """crawl/html/<sha>.html.gz → fetched_at of the (first) page whose body it holds."""
+def page_capture_times(pages) -> dict[str, str]:
+    """crawl/html/<sha>.html.gz → fetched_at of the (first) page whose body it holds; `pages`: the pages'
+    (html_file, fetched_at)."""
     times: dict[str, str] = {}
+    for rel, when in pages:
+        if rel and when:
+            times.setdefault(f"crawl/{rel}", when)
+    return times
+
+
+def _fetched_at(out_dir: Path) -> dict[str, str]:
     path = out_dir / "crawl" / "pages.jsonl"
     if not path.exists():
-        return times
+        return {}
     with open(path, encoding="utf-8") as f:
-        for line in f:
-            try:
-                page = json.loads(line)
-            except ValueError:
-                continue            # a line cut by a crash
-            rel, when = page.get("html_file"), page.get("fetched_at")
-            if rel and when:
-                times.setdefault(f"crawl/{rel}", when)
-    return times
+        return page_capture_times((page.get("html_file"), page.get("fetched_at"))
+                                  for page in map(_json_or_none, f) if isinstance(page, dict))
+
+
+def _json_or_none(line: str):
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None             # a line cut by a crash
 
 
 def _start_url(out_dir: Path) -> tuple[str, str]:
@@ -90,9 +98,11 @@ def _start_url(out_dir: Path) -> tuple[str, str]:
     return "", ""
 
 
-def build_manifest(out_dir: Path, tool_version: str) -> dict:
+def build_manifest(out_dir: Path, tool_version: str, fetched: dict[str, str] | None = None) -> dict:
+    """`fetched`: page_capture_times of the stored crawl when the caller has it loaded (reading pages.jsonl
+    again cost more than hashing the whole folder)."""
     out_dir = Path(out_dir)
-    fetched = _fetched_at(out_dir)
+    fetched = _fetched_at(out_dir) if fetched is None else fetched
     start_url, final_url = _start_url(out_dir)
     files = []
     for rel in artefacts(out_dir):
@@ -109,10 +119,10 @@ def build_manifest(out_dir: Path, tool_version: str) -> dict:
             "files": files}
 
 
-def write_manifest(out_dir: Path, tool_version: str) -> Path:
+def write_manifest(out_dir: Path, tool_version: str, fetched: dict[str, str] | None = None) -> Path:
     """Write out_dir/manifest.json atomically; call it last, after every report is written."""
     out_dir = Path(out_dir)
-    text = json.dumps(build_manifest(out_dir, tool_version), ensure_ascii=False, indent=1) + "\n"
+    text = json.dumps(build_manifest(out_dir, tool_version, fetched), ensure_ascii=False, indent=1) + "\n"
     return write_atomically(out_dir / MANIFEST_NAME, text)
 
 

@@ -65,6 +65,7 @@ def test_manifest_lists_every_page_snapshot_with_its_hash_and_fetch_time(plain):
         assert entry["sha256"] == _sha(plain.out / rel)
         assert entry["size"] == (plain.out / rel).stat().st_size
         assert entry["captured_at"] in {p["fetched_at"] for p in pages if f"crawl/{p['html_file']}" == rel}
+        assert entry["captured_at_source"] == "fetched_at"       # from the crawl the audit had loaded
     for rel, entry in files.items():
         assert entry["sha256"] == _sha(plain.out / rel), rel
 
