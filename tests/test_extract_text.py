@@ -46,7 +46,8 @@ def reference_is_menu(el) -> bool:
 
 def reference_texts(html: str) -> tuple[str, str]:
     """(text, main_text) of a page the way extract() defines them, computed without shortcuts."""
-    root = lxml.html.document_fromstring(re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", html))
+    html = re.sub("[\x0b\x0c\x1c-\x1f]", " ", re.sub("[\x00-\x08\x0e-\x1b]", "", html))
+    root = lxml.html.document_fromstring(html)
     for el in root.iter("br", "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h2", "h3", "h4", "h5",
                         "h6", "section", "article", "header", "footer", "table", "ul", "ol", "blockquote"):
         el.tail = " " + el.tail if el.tail else " "
@@ -64,7 +65,7 @@ def reference_texts(html: str) -> tuple[str, str]:
     return text, reference_text(main)
 
 
-_SPACE = st.sampled_from([" ", "  ", "\n", "\t", "\xa0", "\u2003", "\x0b", "\x1c", "\r\n", ""])
+_SPACE = st.sampled_from([" ", "  ", "\n", "\t", "\xa0", "\u2003", "\x0b", "\x1c", "\r\n", "", "\x00", "\x01"])
 _WORD = st.sampled_from(["Устав", "приём", "a", "b", "контакты", "8 (800) 100-00-00", "&amp;", "x"])
 _TEXT = st.lists(st.one_of(_WORD, _SPACE), max_size=4).map("".join)
 _TAGS = ["div", "span", "p", "b", "a", "li", "ul", "ol", "nav", "main", "article", "header", "footer", "aside",
@@ -121,8 +122,8 @@ def test_a_menu_list_is_dropped_and_the_main_area_kept():
 
 
 def test_a_control_character_in_the_text_does_not_lose_the_page():
-    snapshot = _snapshot("<body><div>Устав</div>\x0bучреждения\x01.</body>")
-    assert snapshot.text == "Устав учреждения ."
+    snapshot = _snapshot("<body><div>Устав</div>\x0bучре\x00ждения\x01.</body>")
+    assert snapshot.text == "Устав учреждения."
 
 
 def test_a_snapshot_is_stored_as_dataclasses_asdict_gives_it():
@@ -136,3 +137,27 @@ def test_a_snapshot_is_stored_as_dataclasses_asdict_gives_it():
     assert snapshot.forms and snapshot.links and snapshot.itemprops and snapshot.embeds and snapshot.headings
     assert snapshot.to_dict() == dataclasses.asdict(snapshot)
     assert PageSnapshot.from_dict(snapshot.to_dict()) == snapshot
+
+
+@given(st.sampled_from(["http://127.0.0.1/", "https://кцсон.рф/a/b.html?x=1#f", "http://h:8080/dir/", "HTTP://H.ru",
+                        "http://u@h.ru/a/./b/../c"]),
+       st.text(alphabet=st.sampled_from("/.abя?#%&= :\\"), max_size=20).map(lambda t: "/" + t))
+def test_a_link_from_the_root_resolves_as_urljoin_does(base, href):
+    from urllib.parse import urljoin, urlsplit
+
+    from w3lib.url import safe_url_string
+
+    from crawler.extract import _absolute
+
+    try:
+        expected = safe_url_string(urljoin(base, href))
+    except ValueError:
+        expected = None         # not a URL: the link is left out
+    parts = urlsplit(base)
+    assert _absolute(base, f"{parts.scheme}://{parts.netloc}", href) == expected
+
+
+def test_a_link_that_is_no_url_is_left_out_and_the_page_kept():
+    snapshot = _snapshot('<body><h1>Устав</h1><a href="//::">x</a><a href="/ustav/">Устав</a></body>')
+    assert [link.url for link in snapshot.links] == ["http://127.0.0.1/ustav/"]
+    assert snapshot.text == "Устав x Устав"
