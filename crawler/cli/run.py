@@ -1,7 +1,7 @@
 """`nok-audit run REGISTRY`: audit every organisation of a registry into the store, then write the batch
 summary; `--resume` continues an interrupted run. The run's options become one AuditPlan (stored with the run);
-the sites are audited by one of the run modes of crawler/runs/: a process per site (default), `--in-process`
-workers, or jobs on Scrapyd `--nodes`."""
+the sites are audited by one of the run modes of crawler/runs/: worker processes (default), a process per site
+(`--process-per-site`), or jobs on Scrapyd `--nodes`."""
 from __future__ import annotations
 
 import os
@@ -36,7 +36,9 @@ def add_parser(sub) -> None:
     run.add_argument("--resume", nargs="?", const="last", default=None, metavar="RUN",
                      help="продолжить прерванный прогон (по умолчанию последний незавершённый): готовые сайты "
                           "не проверяются заново")
-    run.add_argument("--jobs", type=int, default=2, help="сайтов одновременно (по умолчанию 2)")
+    run.add_argument("--jobs", type=int, default=4,
+                     help="сайтов одновременно на весь прогон (по умолчанию 4: при паузе --delay сайт ограничен "
+                          "вежливостью, а не процессором)")
     run.add_argument("--site-time-limit", type=float, default=1800.0,
                      help="предел времени на один сайт, с (по умолчанию 1800)")
     run.add_argument("--browsers", type=int, default=1, metavar="N",
@@ -46,14 +48,19 @@ def add_parser(sub) -> None:
                      help="хранить только N последних завершённых прогонов (старые удаляются из базы и с диска)")
     run.add_argument("--sheet", default=None, help="лист XLSX с реестром (по умолчанию первый)")
     run.add_argument("--check-registry", action="store_true", help="только проверить реестр, сайты не загружать")
-    run.add_argument("--in-process", action="store_true",
-                     help="проверять --jobs сайтов одновременно в одном рабочем процессе (быстрее: Python и Scrapy "
-                          "загружаются один раз, а не для каждого сайта)")
-    run.add_argument("--processes", type=int, default=os.cpu_count() or 1, metavar="N",
-                     help="с --in-process: рабочих процессов (по умолчанию — число ядер); сайтов одновременно — "
-                          "--jobs в каждом")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--in-process", action="store_true",
+                      help="рабочие процессы, каждый проверяет свою долю --jobs сайтов одновременно (Python и Scrapy "
+                           "загружаются один раз, а не для каждого сайта) — так работает run по умолчанию; "
+                           "ключ оставлен для совместимости")
+    mode.add_argument("--process-per-site", action="store_true",
+                      help="каждый сайт в собственном процессе nok-audit check (медленнее; после сбоя базы готовые "
+                           "проверки заносятся при --resume без повторной загрузки сайтов)")
+    run.add_argument("--processes", type=int, default=None, metavar="N",
+                     help="рабочих процессов (по умолчанию — число ядер, но не больше --jobs); --jobs делится "
+                          "между ними")
     run.add_argument("--max-sites-per-process", type=int, default=100, metavar="N",
-                     help="с --in-process: рабочий процесс заменяется новым после N сайтов (по умолчанию 100)")
+                     help="рабочий процесс заменяется новым после N сайтов (по умолчанию 100)")
     nodes = run.add_argument_group("распределённый прогон на узлах Scrapyd (база — PostgreSQL)")
     nodes.add_argument("--nodes", default=None, metavar="URL,…",
                        help="узлы Scrapyd, например http://w1:6800,http://user:pass@w2:6800")
@@ -96,7 +103,7 @@ def plan_of_old_run(run) -> AuditPlan:
 def handle(args, command: list[str]) -> int:
     if args.jobs < 1 or args.site_time_limit <= 0 or args.browsers < 1:
         raise BadInput("--jobs, --browsers и --site-time-limit должны быть положительными")
-    if args.max_sites_per_process < 1 or args.processes < 1:
+    if args.max_sites_per_process < 1 or (args.processes is not None and args.processes < 1):
         raise BadInput("--max-sites-per-process и --processes должны быть положительными")
     if args.keep is not None and args.keep < 1:
         raise BadInput("--keep должно быть не меньше 1")
@@ -120,12 +127,12 @@ def handle(args, command: list[str]) -> int:
             raise BadInput(str(exc)) from None
         if nodes is not None:
             run_on_nodes(store, run_id, nodes, args.node_db or store.url, plan, args.node_dead_after)
-        elif args.in_process:
-            run_in_process(store, run_id, run_dir, jobs=args.jobs, processes=args.processes,
+        elif args.process_per_site:
+            _run_locally(store, args, run_id, run_dir, plan)
+        else:
+            run_in_process(store, run_id, run_dir, jobs=args.jobs, processes=args.processes or os.cpu_count() or 1,
                            max_sites=args.max_sites_per_process, site_time_limit=args.site_time_limit,
                            browsers=args.browsers)
-        else:
-            _run_locally(store, args, run_id, run_dir, plan)
         return finish_run(store, run_id, run_dir, args.keep)
     finally:
         store.close()

@@ -1,13 +1,14 @@
-"""A worker process that audits many sites of a stored run at once (`nok-audit run --in-process`):
+"""A worker process that audits many sites of a stored run at once (`nok-audit run`'s default mode):
 
-    python -m crawler.runs.in_process --db URL --run RUN --jobs 4 --max-sites 200 --site-time-limit 1800
+    python -m crawler.runs.in_process --db URL --run RUN --jobs 2 --max-sites 100 --site-time-limit 1800
 
 One Twisted reactor, up to `jobs` site crawls in parallel (each with its own politeness, as a site job of
 crawler/runs/site_job.py that files its own result), new sites claimed from the run's queue as others finish.
 The interpreter, Scrapy and nok-audit are loaded once instead of once per site. The process ends after
 `max_sites` sites so that memory never accumulates (the runner starts a fresh one), and a site that
 overruns `site_time_limit` is marked done without result and the process exits: a hung site cannot be
-cancelled inside the process, only with it; the sites it was auditing go back to the queue.
+cancelled inside the process, only with it; the other sites it was auditing go back to the queue without
+losing an attempt. A site tried before (its worker died while auditing it) is audited alone in its worker.
 """
 from __future__ import annotations
 
@@ -60,8 +61,12 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
     def launch() -> None:
         try:
             while not state["store_error"] and len(started) < jobs and state["launched"] < max_sites:
+                # A site tried before may be what killed its last worker: it runs alone, so that if it does it
+                # again it takes no other site down with it.
+                if any(c.attempt > 1 for _, c, _ in started.values()):
+                    break
                 worker = f"{queue.worker_id()}:site"
-                claim = queue.claim(store, run_id, worker)
+                claim = queue.claim(store, run_id, worker, first_attempt=bool(started))
                 if claim is None:
                     break
                 state["launched"] += 1
@@ -96,12 +101,27 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
             with lock:
                 late = [(sid, c, w) for sid, (t, c, w) in started.items() if time.monotonic() - t > site_time_limit]
             if late:
-                for _sid, claim, worker in late:
-                    with store.session() as s:
-                        queue.mark_done(s, claim, worker, queue.TIMEOUT,
-                                        f"не уложился в предел {site_time_limit:g} с — будет проверен заново при "
-                                        "запуске с --resume")
-                os._exit(EXIT_OVERRUN)
+                overrun(late)
+
+    def overrun(late) -> None:
+        """Drop the late sites with the process; the others it holds go back to the queue."""
+        try:
+            with lock:
+                state["launched"] = max_sites               # no new site enters a process about to end
+                late_ids = {sid for sid, _, _ in late}
+                others = [(c, w) for sid, (_, c, w) in started.items() if sid not in late_ids]
+            for _sid, claim, worker in late:
+                with store.session() as s:
+                    queue.mark_done(s, claim, worker, queue.TIMEOUT,
+                                    f"не уложился в предел {site_time_limit:g} с — будет проверен заново при "
+                                    "запуске с --resume")
+            for claim, worker in others:                    # not their fault: queued again without losing a try
+                queue.release(store, claim, worker, "прерван из-за другого сайта — будет проверен заново",
+                              refund=True)
+        except StoreError as exc:       # the runner releases what is left (charged, as after a crash)
+            print(f"Ошибка: {exc}", file=sys.stderr)
+        finally:
+            os._exit(EXIT_OVERRUN)
 
     threading.Thread(target=watchdog, daemon=True).start()
     reactor.callWhenRunning(launch)
@@ -110,14 +130,27 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
     return EXIT_STORE if state["store_error"] else EXIT_RECYCLE
 
 
+def shares(jobs: int, processes: int) -> list[int]:
+    """`jobs` sites at once split over at most `processes` workers, as evenly as possible."""
+    n = max(1, min(jobs, processes))
+    return [jobs // n + (i < jobs % n) for i in range(n)]
+
+
+def wait_for_any(procs: list[subprocess.Popen], timeout: float) -> None:
+    """Return when one of the workers has ended, or after `timeout` s (polled: cheap, and wakes promptly)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(proc.poll() is None for proc in procs):
+        time.sleep(0.02)
+
+
 def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, processes: int, max_sites: int,
                    site_time_limit: float, browsers: int) -> None:
-    """Sites audited by `processes` worker processes (`run_worker` above) that each run up to `jobs` sites
-    at once; a worker is replaced when it ends (after --max-sites-per-process sites, or after a
-    site overran its limit), its unfinished sites going back to the queue."""
+    """`jobs` sites at once for the whole run, audited by up to `processes` worker processes (`run_worker`
+    above), each running its share; a worker is replaced when it ends (after --max-sites-per-process sites,
+    after a site overran its limit, or when it crashed), its unfinished sites going back to the queue."""
     jobs_dir = run_dir / ".jobs"
-    command = [sys.executable, "-m", "crawler.runs.in_process", "--db", store.url, "--run", str(run_id), "--jobs",
-               str(jobs), "--max-sites", str(max_sites), "--site-time-limit", str(site_time_limit)]
+    command = [sys.executable, "-m", "crawler.runs.in_process", "--db", store.url, "--run", str(run_id),
+               "--max-sites", str(max_sites), "--site-time-limit", str(site_time_limit)]
     env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir),
            POOL_ENV: str(make_pool(run_dir / BROWSER_POOL, browsers))}
     p = queue.progress(store, run_id)
@@ -125,22 +158,25 @@ def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, proce
     display = display_for_terminal()
     seen = {row[0] for row in queue.finished_sites(store, run_id, None)}
     since = None
-    procs: list[subprocess.Popen] = []
+    share = shares(jobs, processes)
+    slots: list[subprocess.Popen | None] = [None] * len(share)
     try:
         with open(run_dir / "worker.log", "ab") as log:
             while True:
-                ended = [proc for proc in procs if proc.poll() is not None]
-                if any(proc.returncode == EXIT_STORE for proc in ended):
+                ended = [n for n, proc in enumerate(slots) if proc is not None and proc.poll() is not None]
+                if any(slots[n].returncode == EXIT_STORE for n in ended):
                     raise StoreError("база недоступна из рабочего процесса (подробности в "
                                      f"{run_dir / 'worker.log'}); продолжите с --resume")
+                for n in ended:
+                    slots[n] = None
                 if ended:
-                    procs = [proc for proc in procs if proc not in ended]
                     queue.release_stale(store, run_id)            # the sites the ended workers left unfinished
                 p = queue.progress(store, run_id)
-                # a new worker per free process slot, as long as sites wait (each claims up to --jobs)
-                while len(procs) < processes and p.pending > jobs * len(procs):
-                    procs.append(subprocess.Popen(command, stdout=log, stderr=log, env=env,
-                                                  preexec_fn=die_with_parent))
+                # a new worker per free slot, as long as more sites wait than the running workers take
+                for n, proc in enumerate(slots):
+                    if proc is None and p.pending > sum(share[m] for m, q in enumerate(slots) if q is not None):
+                        slots[n] = subprocess.Popen([*command, "--jobs", str(share[n])], stdout=log, stderr=log,
+                                                    env=env, preexec_fn=die_with_parent)
                 with state.lock:
                     # Another process may commit a site stamped a little earlier than the last one seen.
                     window = since - timedelta(minutes=5) if since else None
@@ -155,12 +191,13 @@ def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, proce
                     state.running = {key: jobs_dir / f"run-{run_id}" / f"{key}.{attempt}"
                                      for key, attempt in queue.running_sites(store, run_id)}
                 display.update(state)
+                procs = [proc for proc in slots if proc is not None]
                 if not procs and p.pending == 0 and p.running == 0:
                     break
-                time.sleep(0.5)
+                wait_for_any(procs, 0.5)
     finally:
-        for proc in procs:
-            if proc.poll() is None:
+        for proc in slots:
+            if proc is not None and proc.poll() is None:
                 proc.kill()
         display.close()
 

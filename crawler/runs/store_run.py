@@ -76,7 +76,7 @@ def new_run(store: Store, registry: str, plan: AuditPlan, out: Path, orgs) -> tu
 
 def resumed_run(store: Store, run: Run, orgs) -> tuple[int, Path]:
     """An interrupted run continued: its stale and unsuccessful sites back in the queue."""
-    released = queue.release_stale(store, run.id) + queue.requeue_unsuccessful(store, run.id)
+    released = queue.release_stale(store, run.id, refund=True) + queue.requeue_unsuccessful(store, run.id)
     print(f"Продолжение прогона {run.id} (начат {run.started_at:%d.%m.%Y %H:%M}); возвращено в очередь "
           f"прерванных и неудачных сайтов: {released}", file=sys.stderr)
     return queue_sites(store, run.id, Path(run.out_dir), orgs)

@@ -134,13 +134,26 @@ def gone_sites(store: Store, run_id: int) -> dict[int, str]:
     return {site_id: worker for site_id, worker, beat in rows if _gone(worker, beat)}
 
 
-def release_stale(store: Store, run_id: int) -> int:
-    """Put sites whose worker is gone back in the queue; the number released."""
+def release_stale(store: Store, run_id: int, *, refund: bool = False) -> int:
+    """Put sites whose worker is gone back in the queue; the number released.
+
+    A worker that died during the run (killed, crashed, out of memory) may have been killed by one of its sites:
+    each of them keeps the attempt it was charged, and one that reaches MAX_ATTEMPTS is done without result
+    (`--resume` tries it again) instead of killing worker after worker. `refund`: the run itself was
+    interrupted (resume after Ctrl-C or a killed runner), not the sites' fault, so the attempt is given back."""
     gone = gone_sites(store, run_id)
     if gone:
         with store.session() as s:      # still the dead worker's: a gone worker never comes back
-            s.execute(update(RunSite).where(RunSite.id.in_(gone), RunSite.worker.in_(set(gone.values())),
-                                            RunSite.status == RUNNING)
+            mine = and_(RunSite.id.in_(gone), RunSite.worker.in_(set(gone.values())), RunSite.status == RUNNING)
+            if refund:
+                s.execute(update(RunSite).where(mine).values(status=PENDING, worker="", attempts=RunSite.attempts - 1,
+                                                            note="прерван — будет проверен заново"))
+                return len(gone)
+            s.execute(update(RunSite).where(mine, RunSite.attempts >= MAX_ATTEMPTS)
+                      .values(status=DONE, outcome=FAILED, finished_at=now(),
+                              note=f"рабочий процесс аварийно завершался при проверке этого сайта {MAX_ATTEMPTS} раза "
+                                   "— будет проверен заново при запуске с --resume"))
+            s.execute(update(RunSite).where(mine, RunSite.attempts < MAX_ATTEMPTS)
                       .values(status=PENDING, worker="", note="прерван — будет проверен заново"))
     return len(gone)
 
@@ -153,12 +166,15 @@ def requeue_unsuccessful(store: Store, run_id: int) -> int:
                          .values(status=PENDING, worker="")).rowcount
 
 
-def claim(store: Store, run_id: int, worker: str) -> Claim | None:
-    """Take the next pending site of the run for `worker`, or None when none is left."""
+def claim(store: Store, run_id: int, worker: str, *, first_attempt: bool = False) -> Claim | None:
+    """Take the next pending site of the run for `worker`, or None when none is left; `first_attempt`: only a
+    site never tried before."""
     while True:
         with store.session() as s:
-            site_id = s.scalar(select(RunSite.id).where(RunSite.run_id == run_id, RunSite.status == PENDING)
-                               .order_by(RunSite.row, RunSite.id).limit(1))
+            q = select(RunSite.id).where(RunSite.run_id == run_id, RunSite.status == PENDING)
+            if first_attempt:
+                q = q.where(RunSite.attempts == 0)
+            site_id = s.scalar(q.order_by(RunSite.row, RunSite.id).limit(1))
             if site_id is None:
                 return None
             stamp = now()
@@ -186,12 +202,14 @@ def mark_done(s, claim: Claim, worker: str, outcome: str, note: str) -> bool:
                           .values(status=DONE, outcome=outcome, note=note, finished_at=now())).rowcount)
 
 
-def release(store: Store, claim: Claim, worker: str, note: str) -> None:
-    """Give a claimed site back to the queue (the worker is stopping before finishing it)."""
+def release(store: Store, claim: Claim, worker: str, note: str, *, refund: bool = False) -> None:
+    """Give a claimed site back to the queue (the worker is stopping before finishing it); `refund`: the stop
+    is not the site's fault, its attempt is given back."""
+    values = {"attempts": RunSite.attempts - 1} if refund else {}
     with store.session() as s:
         s.execute(update(RunSite).where(RunSite.id == claim.site_id, RunSite.worker == worker,
                                         RunSite.status == RUNNING)
-                  .values(status=PENDING, worker="", note=note))
+                  .values(status=PENDING, worker="", note=note, **values))
 
 
 def retry_or_fail(store: Store, claim: Claim, worker: str, note: str) -> None:
