@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -125,7 +126,10 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
 
     threading.Thread(target=watchdog, daemon=True).start()
     reactor.callWhenRunning(launch)
-    process.start(stop_after_crawl=False)
+    # Ctrl-C reaches the whole process group: the runner stops the workers. Scrapy's own handler would close
+    # the crawls in flight gracefully, and their half-crawled sites would be filed as audited.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    process.start(stop_after_crawl=False, install_signal_handlers=False)
     store.close()
     return EXIT_STORE if state["store_error"] else EXIT_RECYCLE
 
