@@ -153,7 +153,7 @@ def test_reserved_sector_is_refused_in_russian(tmp_path):
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize("mode", [[], ["--in-process", "--processes", "1"]], ids=["subprocess", "in-process"])
+@pytest.mark.parametrize("mode", [["--process-per-site"], ["--processes", "1"]], ids=["process-per-site", "workers"])
 def test_mixed_sector_registry_run_uses_each_organisations_checklist(edu_sites, sites, tmp_path, mode):
     registry = tmp_path / "reg.csv"
     registry.write_text("Наименование;Сайт;Сфера\n"

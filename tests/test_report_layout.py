@@ -89,7 +89,7 @@ def _assert_registry_name_wins(reports: dict[str, dict]) -> None:
     assert TITLE_NAME in titles["md"].splitlines()[0]
 
 
-@pytest.mark.parametrize("mode", [[], ["--in-process", "--processes", "1"]], ids=["process-per-site", "in-process"])
+@pytest.mark.parametrize("mode", [["--process-per-site"], ["--processes", "1"]], ids=["process-per-site", "workers"])
 def test_registry_name_wins_in_a_site_report_and_stays_when_rebuilt(mode, tmp_path):
     """A registry row's name replaces the site's own in that site's report.json/.html/.md, in both local run
     modes (Scrapyd jobs: tests/test_distributed.py); a row without a name keeps the site's. `report --run`,

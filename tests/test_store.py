@@ -328,14 +328,15 @@ def test_full_disk_under_the_store_loses_nothing(fleet, small_disk, tmp_path):
     db = f"sqlite:///{small_disk / 'store.db'}"
     registry = _registry(tmp_path / "reg.csv", fleet)
     out = tmp_path / "out"
-    first = run_cli(["run", str(registry), "--db", db, "--out", str(out), *RUN_FAST], out, timeout=300)
+    first = run_cli(["run", str(registry), "--db", db, "--out", str(out), *RUN_FAST, "--process-per-site"], out,
+                    timeout=300)
     assert first.code == 1, first.stderr
     assert "на диске базы нет места" in first.stderr and "--resume" in first.stderr
     stored = {k for _, k in _results(db)}
     assert 1 <= len(stored) < FLEET
     hits = {n: _home_hits(s) for n, s in fleet.items()}
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-    resumed = run_cli(["run", "--resume", "--db", db, "--out", str(out)], out, timeout=300)
+    resumed = run_cli(["run", "--resume", "--db", db, "--out", str(out), "--process-per-site"], out, timeout=300)
     assert resumed.code == 0, resumed.stderr
     keys = [k for _, k in _results(db)]
     assert len(keys) == FLEET and len(set(keys)) == FLEET
@@ -373,8 +374,9 @@ def _statuses(url) -> dict[str, dict[str, str]]:
 
 
 def test_in_process_run_survives_sigkill_and_matches_process_per_site(db_url, fleet, tmp_path):
-    """--in-process: one worker process audits --jobs sites at once. Killed mid-run and resumed, every site
-    has one result, and the findings are those of the one-process-per-site run."""
+    """--in-process (the default; the flag is still accepted): worker processes audit --jobs sites at once.
+    Killed mid-run and resumed, every site has one result, and the findings are those of the
+    --process-per-site run."""
     registry = _registry(tmp_path / "reg.csv", fleet)
     out = tmp_path / "out"
     proc = _start_run(["run", str(registry), "--db", db_url, "--out", str(out), *RUN_FAST, "--in-process",
@@ -390,8 +392,8 @@ def test_in_process_run_survives_sigkill_and_matches_process_per_site(db_url, fl
     assert run_cli(["verify", str(out / "run-1" / keys[0])], out).code == 0
 
     separate = f"sqlite:///{tmp_path / 'per-site.db'}"
-    assert run_cli(["run", str(registry), "--db", separate, "--out", str(tmp_path / "per-site"), *RUN_FAST],
-                   timeout=300).code == 0
+    assert run_cli(["run", str(registry), "--db", separate, "--out", str(tmp_path / "per-site"), *RUN_FAST,
+                    "--process-per-site"], timeout=300).code == 0
     assert _statuses(db_url) == _statuses(separate)
 
 

@@ -130,9 +130,13 @@ def handle(args, command: list[str]) -> int:
         elif args.process_per_site:
             _run_locally(store, args, run_id, run_dir, plan)
         else:
-            run_in_process(store, run_id, run_dir, jobs=args.jobs, processes=args.processes or os.cpu_count() or 1,
-                           max_sites=args.max_sites_per_process, site_time_limit=args.site_time_limit,
-                           browsers=args.browsers)
+            try:
+                run_in_process(store, run_id, run_dir, jobs=args.jobs,
+                               processes=args.processes or os.cpu_count() or 1, max_sites=args.max_sites_per_process,
+                               site_time_limit=args.site_time_limit, browsers=args.browsers)
+            except StoreError as exc:
+                raise StoreError(f"{exc}\nПрогон {run_id} остановлен; сайты, проверка которых не занесена в базу, "
+                                 f"будут проверены заново: {_resume_command(store, args, run_id)}") from None
         return finish_run(store, run_id, run_dir, args.keep)
     finally:
         store.close()
@@ -164,8 +168,11 @@ def _run_locally(store: Store, args, run_id: int, run_dir: Path, plan: AuditPlan
         display.close()
     if state.db_error:
         raise StoreError(f"{state.db_error}\nПрогон {run_id} остановлен. Готовые проверки сохранены в {run_dir} "
-                         "и будут занесены в базу без повторной загрузки сайтов: nok-audit run --resume "
-                         f"{run_id}" + (f" --db {safe_url(store.url)}" if args.db else f" --out {args.out}"))
+                         f"и будут занесены в базу без повторной загрузки сайтов: {_resume_command(store, args, run_id)}")
+
+
+def _resume_command(store: Store, args, run_id: int) -> str:
+    return f"nok-audit run --resume {run_id}" + (f" --db {safe_url(store.url)}" if args.db else f" --out {args.out}")
 
 
 def _nodes(args):
