@@ -31,6 +31,7 @@ from crawler.browser_pool import POOL_ENV, make_pool
 from crawler.plan import stored_plan
 from crawler.runs.local import BROWSER_POOL, BatchState, die_with_parent, display_for_terminal
 from crawler.runs.node import SPIDER
+from crawler.runs.site_job import RUN_DIR_ENV
 from crawler.store import StoreError, queue
 from crawler.store.db import Store, open_store
 
@@ -155,7 +156,7 @@ def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, proce
     jobs_dir = run_dir / ".jobs"
     command = [sys.executable, "-m", "crawler.runs.in_process", "--db", store.url, "--run", str(run_id),
                "--max-sites", str(max_sites), "--site-time-limit", str(site_time_limit)]
-    env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir),
+    env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir), RUN_DIR_ENV: str(run_dir),
            POOL_ENV: str(make_pool(run_dir / BROWSER_POOL, browsers))}
     p = queue.progress(store, run_id)
     state = BatchState(total=p.total, done_before=p.done)

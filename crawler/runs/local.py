@@ -68,6 +68,16 @@ def work_entries(run_dir: Path, key: str) -> list[Path]:
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def place_filed(run_dir: Path, key: str, work: Path) -> None:
+    """A filed site's work folder becomes its folder in the run (what the run's summary reads, so it is not
+    written back from the store); leftovers of earlier attempts go."""
+    final = Path(run_dir) / key
+    shutil.rmtree(final, ignore_errors=True)
+    work.replace(final)
+    for extra in work_entries(run_dir, key):
+        shutil.rmtree(extra, ignore_errors=True) if extra.is_dir() else extra.unlink(missing_ok=True)
+
+
 @dataclass
 class BatchState:
     """What the progress display and the final message need; updated by the workers."""
@@ -161,11 +171,7 @@ class Batch:
             stored = self._db(store_result, self.store, claim, self.worker, work, outcome, note)
             if stored is None:          # released meanwhile (e.g. judged stale) — another worker owns it
                 return
-            final = self.run_dir / claim.key
-            shutil.rmtree(final, ignore_errors=True)
-            work.replace(final)
-            for extra in work_entries(self.run_dir, claim.key):
-                shutil.rmtree(extra, ignore_errors=True) if extra.is_dir() else extra.unlink(missing_ok=True)
+            place_filed(self.run_dir, claim.key, work)
         else:
             def mark():
                 with self.store.session() as s:

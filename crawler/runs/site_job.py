@@ -24,7 +24,7 @@ from twisted.internet import task, threads
 from crawler.audit import crawl_overrides, evaluate_and_report, spider_args
 from crawler.exits import BadInput
 from crawler.plan import AuditPlan, stored_plan
-from crawler.runs.local import OUTCOME_TEXT
+from crawler.runs.local import OUTCOME_TEXT, place_filed
 from crawler.scope import InvalidURL, parse_start_url
 from crawler.store import StoreError, queue
 from crawler.store.db import open_store
@@ -33,6 +33,7 @@ from crawler.store.schema import RUNNING, Organisation, Run, RunSite
 
 logger = logging.getLogger(__name__)
 JOB_ARGS = ("run", "site", "worker", "db", "work", "plan")
+RUN_DIR_ENV = "NOK_RUN_DIR"     # set by `run`'s worker processes: filed packs go to RUN_DIR/<site key>
 
 
 class JobRefused(ValueError):
@@ -123,6 +124,8 @@ class SiteJob:
             if store_result(self.store, self.claim, self.worker, self.work, outcome, OUTCOME_TEXT[outcome]) is None:
                 logger.warning("site %s was given to another worker meanwhile; this result is discarded",
                                self.claim.site_id)
+            elif os.environ.get(RUN_DIR_ENV):       # a local run's worker: the run folder is on this machine
+                place_filed(Path(os.environ[RUN_DIR_ENV]), self.claim.key, self.work)
             shutil.rmtree(self.work, ignore_errors=True)
         except Exception:
             logger.exception("the audit of %s failed", self.start_url)
