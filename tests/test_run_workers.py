@@ -196,3 +196,26 @@ def test_a_stopped_runner_leaves_no_worker_and_resume_finishes_the_run(fleet, tm
     sites = _sites(db)
     assert all(s["results"] == 1 for s in sites.values()), sites
     assert sites[_host(fleet[3])]["attempts"] == 1
+
+
+def test_jobs_is_sites_at_once_for_the_whole_run_split_over_the_workers(fleet, tmp_path):
+    """--jobs 3 with --processes 8: never more than 3 sites running, in 3 worker processes of one site each (no
+    worker without a share); with every site held up 4 s on a page, 3 at once is reached."""
+    from crawler.runs.in_process import shares
+    assert shares(3, 8) == [1, 1, 1] and shares(5, 2) == [3, 2] and shares(4, 1) == [4]
+    for server in fleet.values():
+        server.config["slow"] = {SLOW_PAGE: 4}
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    proc = _start(["run", str(_registry(tmp_path / "reg.csv", fleet)), "--db", db, "--out", str(tmp_path / "out"),
+                   *RUN_FAST, "--jobs", "3", "--processes", "8"])
+    most, workers = 0, set()
+    while proc.poll() is None:
+        running = [s for s in _sites(db).values() if s["status"] == "running"]
+        most = max(most, len(running))
+        workers |= {_worker_pid(s) for s in running}
+        time.sleep(0.1)
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert most == 3
+    assert len(workers) == 3
+    assert all(s["results"] == 1 for s in _sites(db).values())

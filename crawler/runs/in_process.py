@@ -13,6 +13,7 @@ losing an attempt. A site tried before (its worker died while auditing it) is au
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
@@ -219,4 +220,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything is filed and the store closed: skip the interpreter's teardown of Scrapy & co (≈ 0.2 s that the
+    # runner would wait for at the end of every batch).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
