@@ -24,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.utils.project import get_project_settings
+from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor
 
 from crawler.audit import crawl_overrides
@@ -50,12 +50,13 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
               file=sys.stderr)
         return EXIT_STORE
     # Process-wide parts (reactor, DNS pins, logging) follow the run's plan; each site's job gets the same plan.
-    settings = get_project_settings()
+    settings = Settings()       # not get_project_settings(): that finds the project from the current folder
+    settings.setmodule("crawler.settings", priority="project")
     settings.setdict({**crawl_overrides(plan.crawl), "NOK_PROGRESS": False}, priority="cmdline")
     install_reactor(settings["TWISTED_REACTOR"])      # before anything imports the default reactor
     plan_json = plan.to_json()
     # The reactor module exists only once install_reactor has chosen it.
-    from twisted.internet import reactor
+    from twisted.internet import defer, reactor
     process = CrawlerProcess(settings)
     started: dict[int, tuple[float, queue.Claim, str]] = {}        # site id -> (start, claim, worker)
     state = {"launched": 0, "store_error": False}
@@ -75,8 +76,9 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
                 state["launched"] += 1
                 with lock:
                     started[claim.site_id] = (time.monotonic(), claim, worker)
-                d = process.crawl(SPIDER, run=str(run_id), site=str(claim.site_id), worker=worker, db=db,
-                                  plan=plan_json)
+                # a job that cannot even start fails as a Deferred too, so its site is done, not held forever
+                d = defer.maybeDeferred(process.crawl, SPIDER, run=str(run_id), site=str(claim.site_id),
+                                        worker=worker, db=db, plan=plan_json)
                 d.addBoth(finished, claim.site_id)
         except StoreError as exc:
             print(f"Ошибка: {exc}", file=sys.stderr)
@@ -171,6 +173,7 @@ def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, proce
             while True:
                 ended = [n for n, proc in enumerate(slots) if proc is not None and proc.poll() is not None]
                 if any(slots[n].returncode == EXIT_STORE for n in ended):
+                    queue.progress(store, run_id)       # raises the store's own reason when the runner sees it too
                     raise StoreError("база недоступна из рабочего процесса (подробности в "
                                      f"{run_dir / 'worker.log'}); продолжите с --resume")
                 for n in ended:
