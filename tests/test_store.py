@@ -324,19 +324,19 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(where)], capture_output=True)
 
 
-def test_full_disk_under_the_store_loses_nothing(fleet, small_disk, tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--process-per-site"]], ids=["workers", "process-per-site"])
+def test_full_disk_under_the_store_loses_nothing(fleet, small_disk, tmp_path, mode):
     db = f"sqlite:///{small_disk / 'store.db'}"
     registry = _registry(tmp_path / "reg.csv", fleet)
     out = tmp_path / "out"
-    first = run_cli(["run", str(registry), "--db", db, "--out", str(out), *RUN_FAST, "--process-per-site"], out,
-                    timeout=300)
+    first = run_cli(["run", str(registry), "--db", db, "--out", str(out), *RUN_FAST, *mode], out, timeout=300)
     assert first.code == 1, first.stderr
     assert "на диске базы нет места" in first.stderr and "--resume" in first.stderr
     stored = {k for _, k in _results(db)}
     assert 1 <= len(stored) < FLEET
     hits = {n: _home_hits(s) for n, s in fleet.items()}
     subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
-    resumed = run_cli(["run", "--resume", "--db", db, "--out", str(out), "--process-per-site"], out, timeout=300)
+    resumed = run_cli(["run", "--resume", "--db", db, "--out", str(out), *mode], out, timeout=300)
     assert resumed.code == 0, resumed.stderr
     keys = [k for _, k in _results(db)]
     assert len(keys) == FLEET and len(set(keys)) == FLEET

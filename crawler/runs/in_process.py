@@ -30,11 +30,13 @@ from scrapy.utils.reactor import install_reactor
 from crawler.audit import crawl_overrides
 from crawler.browser_pool import POOL_ENV, make_pool
 from crawler.plan import stored_plan
-from crawler.runs.local import BROWSER_POOL, BatchState, die_with_parent, display_for_terminal
+from crawler.runs.local import (BROWSER_POOL, BatchState, die_with_parent, display_for_terminal, place_filed,
+                                ready_work, work_folder)
 from crawler.runs.node import SPIDER
 from crawler.runs.site_job import RUN_DIR_ENV
 from crawler.store import StoreError, queue
 from crawler.store.db import Store, open_store
+from crawler.store.results import store_result
 
 EXIT_RECYCLE = 0      # queue empty or max_sites reached
 EXIT_OVERRUN = 3      # a site overran its wall-time limit; the process stopped to drop it
@@ -61,6 +63,17 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
     started: dict[int, tuple[float, queue.Claim, str]] = {}        # site id -> (start, claim, worker)
     state = {"launched": 0, "store_error": False}
     lock = threading.Lock()
+    run_dir = Path(os.environ[RUN_DIR_ENV]) if os.environ.get(RUN_DIR_ENV) else None
+
+    def file_ready(claim: queue.Claim, worker: str) -> bool:
+        """File the site's finished audit that an earlier run could not store; False when there is none."""
+        ready = ready_work(run_dir, claim.key) if run_dir else None
+        if ready is None:
+            return False
+        folder, outcome, note = ready
+        if store_result(store, claim, worker, folder, outcome, note) is not None:
+            place_filed(run_dir, claim.key, folder)
+        return True
 
     def launch() -> None:
         try:
@@ -73,6 +86,8 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
                 claim = queue.claim(store, run_id, worker, first_attempt=bool(started))
                 if claim is None:
                     break
+                if file_ready(claim, worker):
+                    continue
                 state["launched"] += 1
                 with lock:
                     started[claim.site_id] = (time.monotonic(), claim, worker)
@@ -138,6 +153,18 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
     return EXIT_STORE if state["store_error"] else EXIT_RECYCLE
 
 
+def store_reason(log: Path) -> str:
+    """The store's own reason a worker gave for stopping (its last «Ошибка: …» line in the log), or ''."""
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(max(0, fh.seek(0, os.SEEK_END) - 64_000))
+            tail = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    lines = [line for line in tail.splitlines() if line.startswith("Ошибка: ")]
+    return lines[-1].removeprefix("Ошибка: ") if lines else ""
+
+
 def shares(jobs: int, processes: int) -> list[int]:
     """`jobs` sites at once split over at most `processes` workers, as evenly as possible."""
     n = max(1, min(jobs, processes))
@@ -156,10 +183,9 @@ def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, proce
     """`jobs` sites at once for the whole run, audited by up to `processes` worker processes (`run_worker`
     above), each running its share; a worker is replaced when it ends (after --max-sites-per-process sites,
     after a site overran its limit, or when it crashed), its unfinished sites going back to the queue."""
-    jobs_dir = run_dir / ".jobs"
     command = [sys.executable, "-m", "crawler.runs.in_process", "--db", store.url, "--run", str(run_id),
                "--max-sites", str(max_sites), "--site-time-limit", str(site_time_limit)]
-    env = {**os.environ, "NOK_WORK_DIR": str(jobs_dir), RUN_DIR_ENV: str(run_dir),
+    env = {**os.environ, RUN_DIR_ENV: str(run_dir),
            POOL_ENV: str(make_pool(run_dir / BROWSER_POOL, browsers))}
     p = queue.progress(store, run_id)
     state = BatchState(total=p.total, done_before=p.done)
@@ -174,8 +200,8 @@ def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, proce
                 ended = [n for n, proc in enumerate(slots) if proc is not None and proc.poll() is not None]
                 if any(slots[n].returncode == EXIT_STORE for n in ended):
                     queue.progress(store, run_id)       # raises the store's own reason when the runner sees it too
-                    raise StoreError("база недоступна из рабочего процесса (подробности в "
-                                     f"{run_dir / 'worker.log'}); продолжите с --resume")
+                    raise StoreError(store_reason(run_dir / "worker.log") or "база недоступна из рабочего "
+                                     f"процесса (подробности в {run_dir / 'worker.log'}); продолжите с --resume")
                 for n in ended:
                     slots[n] = None
                 if ended:
@@ -197,7 +223,7 @@ def run_in_process(store: Store, run_id: int, run_dir: Path, *, jobs: int, proce
                         state.done += 1
                         state.failed += outcome in queue.RETRIED_ON_RESUME
                         state.lines.append(f"{name} ({url}): {note}")
-                    state.running = {key: jobs_dir / f"run-{run_id}" / f"{key}.{attempt}"
+                    state.running = {key: work_folder(run_dir, key, attempt)
                                      for key, attempt in queue.running_sites(store, run_id)}
                 display.update(state)
                 procs = [proc for proc in slots if proc is not None]

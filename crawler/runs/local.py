@@ -68,6 +68,22 @@ def work_entries(run_dir: Path, key: str) -> list[Path]:
                   key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def work_folder(run_dir: Path, key: str, attempt: int) -> Path:
+    """Where a site's audit is built before it is filed (whichever mode audits it)."""
+    return Path(run_dir) / WORK / f"{key}.{attempt}"
+
+
+def ready_work(run_dir: Path, key: str) -> tuple[Path, str, str] | None:
+    """A finished audit of this site that an earlier run could not file (database outage, full disk): its
+    folder, outcome and note — filed instead of fetching the site again."""
+    folder = next((p for p in work_entries(run_dir, key) if p.is_dir() and is_finished(p)), None)
+    if folder is None:
+        return None
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    outcome = queue.CHECKED if report["crawl"]["entry_ok"] else queue.UNREACHABLE
+    return folder, outcome, OUTCOME_TEXT[outcome] + " (результат прежнего запуска занесён в базу)"
+
+
 def place_filed(run_dir: Path, key: str, work: Path) -> None:
     """A filed site's work folder becomes its folder in the run (what the run's summary reads, so it is not
     written back from the store); leftovers of earlier attempts go."""
@@ -127,13 +143,9 @@ class Batch:
                 delay = min(delay * 2, 10.0)
 
     # -- one site ------------------------------------------------------------------------------------------
-    def _ready_work(self, key: str) -> Path | None:
-        """A finished audit of this site left by a run that could not file it (database outage)."""
-        return next((p for p in work_entries(self.run_dir, key) if p.is_dir() and is_finished(p)), None)
-
     def _audit(self, claim: queue.Claim) -> tuple[Path, str, str]:
         """Run the check of one site; (work folder, outcome, note)."""
-        work = self.run_dir / WORK / f"{claim.key}.{claim.attempt}"
+        work = work_folder(self.run_dir, claim.key, claim.attempt)
         shutil.rmtree(work, ignore_errors=True)
         work.parent.mkdir(parents=True, exist_ok=True)
         previous, prev_file = self._db(queue.previous_result_id, self.store, claim.org_id, self.run_id), None
@@ -179,13 +191,7 @@ class Batch:
             self._db(mark)
 
     def _site(self, claim: queue.Claim) -> None:
-        ready = self._ready_work(claim.key)
-        if ready is not None:
-            report = json.loads((ready / "report.json").read_text(encoding="utf-8"))
-            outcome = queue.CHECKED if report["crawl"]["entry_ok"] else queue.UNREACHABLE
-            work, note = ready, OUTCOME_TEXT[outcome] + " (результат прежнего запуска занесён в базу)"
-        else:
-            work, outcome, note = self._audit(claim)
+        work, outcome, note = ready_work(self.run_dir, claim.key) or self._audit(claim)
         self._file(claim, work, outcome, note)
         with self.state.lock:
             self.state.done += 1

@@ -24,7 +24,7 @@ from twisted.internet import task, threads
 from crawler.audit import crawl_overrides, evaluate_and_report, spider_args
 from crawler.exits import BadInput
 from crawler.plan import AuditPlan, stored_plan
-from crawler.runs.local import OUTCOME_TEXT, place_filed
+from crawler.runs.local import OUTCOME_TEXT, place_filed, work_folder
 from crawler.scope import InvalidURL, parse_start_url
 from crawler.store import StoreError, queue
 from crawler.store.db import open_store
@@ -72,7 +72,10 @@ class SiteJob:
             raise JobRefused(str(exc)) from None
         claim = queue.Claim(site.id, run.id, org.id, org.key, org.name, org.url, list(org.extra_hosts or []),
                             site.attempts, org.sector or "social")
-        work = Path(job["work"] or work_root()) / f"run-{run.id}" / f"{org.key}.{site.attempts}"
+        if os.environ.get(RUN_DIR_ENV):     # a local run's worker: where --process-per-site builds it too
+            work = work_folder(Path(os.environ[RUN_DIR_ENV]), org.key, site.attempts)
+        else:
+            work = Path(job["work"] or work_root()) / f"run-{run.id}" / f"{org.key}.{site.attempts}"
         shutil.rmtree(work, ignore_errors=True)
         (work / "crawl").mkdir(parents=True)
         try:
