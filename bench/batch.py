@@ -55,13 +55,15 @@ STAGES = {"plain": ["--no-browser", "--render", "never"], "browser": ["--offline
 
 @dataclass(frozen=True)
 class Batch:
-    """One batch of the plan, written STAGE[:ip][:jN][:mN][:bN] (see --batches): STAGE plain (no browser) or
-    browser (--offline); ip = --in-process (worker processes instead of one `check` process per site); jN = --jobs N
+    """One batch of the plan, written STAGE[:ip|:pps][:jN][:mN][:bN] (see --batches): STAGE plain (no browser) or
+    browser (--offline); ip = --in-process (worker processes, the default mode, named); pps = --process-per-site
+    (one `check` process per site, the former default); jN = --jobs N
     (default: --jobs); mN = --max-sites-per-process N (with ip; default: nok-audit's, 200); bN = --browsers N
     (Chromiums at once for the whole run; default: nok-audit's, 1)."""
     key: str
     stage: str
     in_process: bool = False
+    per_site: bool = False
     jobs: int = 2
     max_sites: int | None = None
     browsers: int | None = None
@@ -71,10 +73,12 @@ class Batch:
         stage, *opts = spec.strip().split(":")
         if stage not in STAGES:
             raise ValueError(f"{spec!r}: the stage must be one of {', '.join(STAGES)}")
-        in_process, jobs, max_sites, browsers = False, default_jobs, None, None
+        in_process, per_site, jobs, max_sites, browsers = False, False, default_jobs, None, None
         for o in opts:
             if o == "ip":
                 in_process = True
+            elif o == "pps":
+                per_site = True
             elif o[:1] in ("j", "m", "b") and o[1:].isdigit() and int(o[1:]) > 0:
                 if o[0] == "j":
                     jobs = int(o[1:])
@@ -83,10 +87,12 @@ class Batch:
                 else:
                     browsers = int(o[1:])
             else:
-                raise ValueError(f"{spec!r}: unknown option {o!r} (ip, jN, mN, bN)")
-        if max_sites is not None and not in_process:
-            raise ValueError(f"{spec!r}: mN (--max-sites-per-process) needs ip (--in-process)")
-        return cls(spec.strip(), stage, in_process, jobs, max_sites, browsers)
+                raise ValueError(f"{spec!r}: unknown option {o!r} (ip, pps, jN, mN, bN)")
+        if in_process and per_site:
+            raise ValueError(f"{spec!r}: ip and pps are two different modes")
+        if max_sites is not None and per_site:
+            raise ValueError(f"{spec!r}: mN (--max-sites-per-process) is for worker processes, not pps")
+        return cls(spec.strip(), stage, in_process, per_site, jobs, max_sites, browsers)
 
     @property
     def browser(self) -> bool:
@@ -95,11 +101,13 @@ class Batch:
     @property
     def title(self) -> str:
         how = (f"--in-process --jobs {self.jobs}" + (f" --max-sites-per-process {self.max_sites}" if self.max_sites else "")
-               if self.in_process else f"--jobs {self.jobs}") + (f" --browsers {self.browsers}" if self.browsers else "")
+               if self.in_process else ("--process-per-site " if self.per_site else "") + f"--jobs {self.jobs}") + (f" --browsers {self.browsers}" if self.browsers else "")
         return f"nok-audit run {how}, " + ("with the browser stage" if self.browser else "no browser")
 
     @property
     def describe(self) -> str:
+        if self.per_site:
+            return f"--process-per-site: one `nok-audit check` process per site, {self.jobs} at a time"
         if not self.in_process:
             return f"{self.jobs} sites at a time in `nok-audit run`'s default mode (no mode flag)"
         limit = f"{self.max_sites} sites" if self.max_sites else "nok-audit's default number of sites"
@@ -107,7 +115,7 @@ class Batch:
                 f"time in one Scrapy reactor, each replaced after {limit}")
 
     def extra_args(self) -> list[str]:
-        extra = ["--in-process"] if self.in_process else []
+        extra = ["--in-process"] if self.in_process else ["--process-per-site"] if self.per_site else []
         if self.max_sites:
             extra += ["--max-sites-per-process", str(self.max_sites)]
         if self.browsers:
@@ -592,9 +600,9 @@ def parse_args(argv=None):
     ap.add_argument("--browser-sites", type=int, default=None,
                     help="sites of the batches with the browser stage (default: all --sites; 0 = skip them)")
     ap.add_argument("--batches", default="plain,browser",
-                    help="batches to run, in order, comma-separated, each STAGE[:ip][:jN][:mN][:bN]: STAGE plain "
-                         "(--no-browser --render never) or browser (--offline); ip = --in-process; jN = --jobs N "
-                         "(default --jobs); mN = --max-sites-per-process N (with ip); bN = --browsers N. Default: "
+                    help="batches to run, in order, comma-separated, each STAGE[:ip|:pps][:jN][:mN][:bN]: STAGE plain "
+                         "(--no-browser --render never) or browser (--offline); ip = --in-process; pps = --process-per-site; jN = --jobs N "
+                         "(default --jobs); mN = --max-sites-per-process N (not with pps); bN = --browsers N. Default: "
                          "plain,browser; e.g. plain,plain:ip,plain:ip:j4,plain:ip:m1000,browser:ip,browser:j4:b2")
     ap.add_argument("--only", choices=sorted(STAGES), default=None, help="same as --batches STAGE")
     ap.add_argument("--scale", default=None, metavar="N,M",

@@ -149,7 +149,9 @@ class Nginx:
 daemon off;
 pid {f / 'nginx.pid'};
 error_log {f / 'logs/error.log'} warn;
-events {{ worker_connections 1024; }}
+# each site's listening socket takes a connection slot too: 1 000 sites exhausted 1 024 and nginx dropped requests
+worker_rlimit_nofile {4 * len(self.sites) + 2048};
+events {{ worker_connections {2 * len(self.sites) + 1024}; }}
 http {{
     types {{
         text/html html htm;
