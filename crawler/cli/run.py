@@ -54,8 +54,8 @@ def add_parser(sub) -> None:
                            "загружаются один раз, а не для каждого сайта) — так работает run по умолчанию; "
                            "ключ оставлен для совместимости")
     mode.add_argument("--process-per-site", action="store_true",
-                      help="каждый сайт в собственном процессе nok-audit check (медленнее; после сбоя базы готовые "
-                           "проверки заносятся при --resume без повторной загрузки сайтов)")
+                      help="каждый сайт в собственном процессе nok-audit check (медленнее: Python и Scrapy "
+                           "загружаются для каждого сайта; короткий сбой базы пережидается)")
     run.add_argument("--processes", type=int, default=None, metavar="N",
                      help="рабочих процессов (по умолчанию — число ядер, но не больше --jobs); --jobs делится "
                           "между ними")
@@ -135,8 +135,7 @@ def handle(args, command: list[str]) -> int:
                                processes=args.processes or os.cpu_count() or 1, max_sites=args.max_sites_per_process,
                                site_time_limit=args.site_time_limit, browsers=args.browsers)
             except StoreError as exc:
-                raise StoreError(f"{exc}\nПрогон {run_id} остановлен; сайты, проверка которых не занесена в базу, "
-                                 f"будут проверены заново: {_resume_command(store, args, run_id)}") from None
+                raise _stopped(str(exc), store, args, run_id, run_dir) from None
         return finish_run(store, run_id, run_dir, args.keep)
     finally:
         store.close()
@@ -167,12 +166,14 @@ def _run_locally(store: Store, args, run_id: int, run_dir: Path, plan: AuditPlan
     finally:
         display.close()
     if state.db_error:
-        raise StoreError(f"{state.db_error}\nПрогон {run_id} остановлен. Готовые проверки сохранены в {run_dir} "
-                         f"и будут занесены в базу без повторной загрузки сайтов: {_resume_command(store, args, run_id)}")
+        raise _stopped(state.db_error, store, args, run_id, run_dir)
 
 
-def _resume_command(store: Store, args, run_id: int) -> str:
-    return f"nok-audit run --resume {run_id}" + (f" --db {safe_url(store.url)}" if args.db else f" --out {args.out}")
+def _stopped(reason: str, store: Store, args, run_id: int, run_dir: Path) -> StoreError:
+    """The store failed mid-run (both local modes keep finished audits on disk for --resume)."""
+    resume = f"nok-audit run --resume {run_id}" + (f" --db {safe_url(store.url)}" if args.db else f" --out {args.out}")
+    return StoreError(f"{reason}\nПрогон {run_id} остановлен. Готовые проверки сохранены в {run_dir} и будут "
+                      f"занесены в базу без повторной загрузки сайтов: {resume}")
 
 
 def _nodes(args):
