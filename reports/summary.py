@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -109,7 +110,9 @@ def _digest(report: dict) -> dict:
     crawl = report["crawl"]
     items = []
     for it in report["items"]:
-        kept = {k: it[k] for k in ("id", "name", "indicator", "status", "works") if k in it}
+        # the same few dozen item names and statuses in every report: one string object each, not one per site
+        kept = {k: sys.intern(it[k]) if isinstance(it[k], str) else it[k]
+                for k in ("id", "name", "indicator", "status", "works") if k in it}
         if isinstance(it.get("markup"), dict):
             kept["markup"] = {"level": it["markup"].get("level")}
         strong = _first_strong_url(it)
