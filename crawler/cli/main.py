@@ -32,31 +32,35 @@ still written); 4 evidence pack does not match its manifest (verify: a file miss
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from crawler import __version__
-from crawler.cli import (check, demo, diff, evaluate, node_config, prune, report, rescore, run, runs, schedule,
-                         serve, verify)
 from crawler.exits import guarded
 
-# One module per command, in the order of `nok-audit --help`: each adds its subparser and handles its arguments.
-COMMANDS = (check, evaluate, run, rescore, runs, prune, diff, demo, verify, report, schedule, node_config, serve)
+# One module per command (crawler/cli/<command>.py, «-» as «_»), in the order of `nok-audit --help`: each adds
+# its subparser and handles its arguments.
+COMMANDS = ("check", "evaluate", "run", "rescore", "runs", "prune", "diff", "demo", "verify", "report", "schedule",
+            "node-config", "serve")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or only the command `only` (its module alone is imported: a `check` does not
+    pay for loading the store, the scheduler and the web server)."""
     parser = argparse.ArgumentParser(prog="nok-audit", description="Проверка официальных сайтов организаций "
                                      "социальной сферы для независимой оценки качества (НОК).")
     parser.add_argument("--version", action="version", version=f"nok-audit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
+        module = importlib.import_module(f"crawler.cli.{name.replace('-', '_')}")
         module.add_parser(sub)
-        sub.choices[list(sub.choices)[-1]].set_defaults(handle=module.handle)
+        sub.choices[name].set_defaults(handle=module.handle)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
     return guarded(lambda: args.handle(args, ["nok-audit", *argv]))
 
 
