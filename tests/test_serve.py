@@ -476,7 +476,8 @@ def test_server_killed_mid_run_then_restarted_shows_the_run_and_resumes_it(sites
         run_pid = int(worker.split(":")[1])
         assert run_pid != server.proc.pid
 
-        os.killpg(run_pid, signal.SIGKILL)                   # now the run and its check die too
+        # now the run and its workers die too (the worker holding the site is in the run's process group)
+        os.killpg(os.getpgid(run_pid), signal.SIGKILL)
         before = _run_sites(out)
         hits = {url: len(sites[n].requests) for n in names for url in [f"{sites[n].base_url}/"]}
         done = {url for url, (st, _, _) in before.items() if st == "done"}
