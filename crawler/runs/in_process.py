@@ -30,13 +30,12 @@ from scrapy.utils.reactor import install_reactor
 from crawler.audit import crawl_overrides
 from crawler.browser_pool import POOL_ENV, make_pool
 from crawler.plan import stored_plan
-from crawler.runs.local import (BROWSER_POOL, BatchState, die_with_parent, display_for_terminal, place_filed,
+from crawler.runs.local import (BROWSER_POOL, BatchState, die_with_parent, display_for_terminal, file_audit,
                                 ready_work, work_folder)
 from crawler.runs.node import SPIDER
-from crawler.runs.site_job import RUN_DIR_ENV
+from crawler.runs.site_job import RUN_DIR_ENV, local_run_dir
 from crawler.store import StoreError, queue
 from crawler.store.db import Store, open_store
-from crawler.store.results import store_result
 
 EXIT_RECYCLE = 0      # queue empty or max_sites reached
 EXIT_OVERRUN = 3      # a site overran its wall-time limit; the process stopped to drop it
@@ -63,16 +62,14 @@ def run_worker(db: str, run_id: int, jobs: int, max_sites: int, site_time_limit:
     started: dict[int, tuple[float, queue.Claim, str]] = {}        # site id -> (start, claim, worker)
     state = {"launched": 0, "store_error": False}
     lock = threading.Lock()
-    run_dir = Path(os.environ[RUN_DIR_ENV]) if os.environ.get(RUN_DIR_ENV) else None
+    run_dir = local_run_dir()
 
     def file_ready(claim: queue.Claim, worker: str) -> bool:
         """File the site's finished audit that an earlier run could not store; False when there is none."""
         ready = ready_work(run_dir, claim.key) if run_dir else None
         if ready is None:
             return False
-        folder, outcome, note = ready
-        if store_result(store, claim, worker, folder, outcome, note) is not None:
-            place_filed(run_dir, claim.key, folder)
+        file_audit(store, claim, worker, *ready, run_dir)
         return True
 
     def launch() -> None:

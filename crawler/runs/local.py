@@ -84,6 +84,17 @@ def ready_work(run_dir: Path, key: str) -> tuple[Path, str, str] | None:
     return folder, outcome, OUTCOME_TEXT[outcome] + " (результат прежнего запуска занесён в базу)"
 
 
+def file_audit(store: Store, claim: queue.Claim, worker: str, work: Path, outcome: str, note: str,
+               run_dir: Path | None) -> bool:
+    """Store a site's finished audit; once stored, its work folder becomes the site's folder in `run_dir` (None:
+    a Scrapyd node, whose run folder is elsewhere). False when the site was given to another worker meanwhile."""
+    if store_result(store, claim, worker, work, outcome, note) is None:
+        return False
+    if run_dir is not None:
+        place_filed(run_dir, claim.key, work)
+    return True
+
+
 def place_filed(run_dir: Path, key: str, work: Path) -> None:
     """A filed site's work folder becomes its folder in the run (what the run's summary reads, so it is not
     written back from the store); leftovers of earlier attempts go."""
@@ -180,10 +191,8 @@ class Batch:
     def _file(self, claim: queue.Claim, work: Path, outcome: str, note: str) -> None:
         """Store the result (or the reason there is none) and move the work folder into place."""
         if (work / "report.json").exists() and outcome in (queue.CHECKED, queue.UNREACHABLE):
-            stored = self._db(store_result, self.store, claim, self.worker, work, outcome, note)
-            if stored is None:          # released meanwhile (e.g. judged stale) — another worker owns it
-                return
-            place_filed(self.run_dir, claim.key, work)
+            # False: released meanwhile (e.g. judged stale) — another worker owns it
+            self._db(file_audit, self.store, claim, self.worker, work, outcome, note, self.run_dir)
         else:
             def mark():
                 with self.store.session() as s:

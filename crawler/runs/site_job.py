@@ -24,16 +24,21 @@ from twisted.internet import task, threads
 from crawler.audit import crawl_overrides, evaluate_and_report, spider_args
 from crawler.exits import BadInput
 from crawler.plan import AuditPlan, stored_plan
-from crawler.runs.local import OUTCOME_TEXT, place_filed, work_folder
+from crawler.runs.local import OUTCOME_TEXT, file_audit, work_folder
 from crawler.scope import InvalidURL, parse_start_url
 from crawler.store import StoreError, queue
 from crawler.store.db import open_store
-from crawler.store.results import report_of, store_result
+from crawler.store.results import report_of
 from crawler.store.schema import RUNNING, Organisation, Run, RunSite
 
 logger = logging.getLogger(__name__)
 JOB_ARGS = ("run", "site", "worker", "db", "work", "plan")
 RUN_DIR_ENV = "NOK_RUN_DIR"     # set by `run`'s worker processes: filed packs go to RUN_DIR/<site key>
+
+
+def local_run_dir() -> Path | None:
+    """The run folder when this process is a worker of a local `run` (on this machine), else None."""
+    return Path(os.environ[RUN_DIR_ENV]) if os.environ.get(RUN_DIR_ENV) else None
 
 
 class JobRefused(ValueError):
@@ -72,8 +77,9 @@ class SiteJob:
             raise JobRefused(str(exc)) from None
         claim = queue.Claim(site.id, run.id, org.id, org.key, org.name, org.url, list(org.extra_hosts or []),
                             site.attempts, org.sector or "social")
-        if os.environ.get(RUN_DIR_ENV):     # a local run's worker: where --process-per-site builds it too
-            work = work_folder(Path(os.environ[RUN_DIR_ENV]), org.key, site.attempts)
+        run_dir = local_run_dir()
+        if run_dir is not None:             # where --process-per-site builds it too
+            work = work_folder(run_dir, org.key, site.attempts)
         else:
             work = Path(job["work"] or work_root()) / f"run-{run.id}" / f"{org.key}.{site.attempts}"
         shutil.rmtree(work, ignore_errors=True)
@@ -124,11 +130,10 @@ class SiteJob:
                                          accessibility=self.plan.accessibility, stored_controls=False,
                                          pdf=self.plan.pdf, previous=previous)[0]
             outcome = queue.CHECKED if report["crawl"]["entry_ok"] else queue.UNREACHABLE
-            if store_result(self.store, self.claim, self.worker, self.work, outcome, OUTCOME_TEXT[outcome]) is None:
+            if not file_audit(self.store, self.claim, self.worker, self.work, outcome, OUTCOME_TEXT[outcome],
+                              local_run_dir()):
                 logger.warning("site %s was given to another worker meanwhile; this result is discarded",
                                self.claim.site_id)
-            elif os.environ.get(RUN_DIR_ENV):       # a local run's worker: the run folder is on this machine
-                place_filed(Path(os.environ[RUN_DIR_ENV]), self.claim.key, self.work)
             shutil.rmtree(self.work, ignore_errors=True)
         except Exception:
             logger.exception("the audit of %s failed", self.start_url)
