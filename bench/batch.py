@@ -28,7 +28,6 @@ on this machine, without and with the browser stage; memory must not grow with t
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import os
@@ -47,7 +46,7 @@ sys.path.insert(0, str(HERE))
 import gen_corpus  # noqa: E402
 from run import (PY, REPO, WORK, BenchError, Nginx, Site, _comm, _proc_parents, _proc_tree, _pss_kb,  # noqa: E402
                  _state, become_subreaper, bench_start, find_tool, fmt, free_port, machine_info, own_cpu, site_ip,
-                 system_busy_cpu, write_results)
+                 system_busy_cpu, write_registry, write_results)
 
 SAMPLE_EVERY = 0.5
 STAGES = {"plain": ["--no-browser", "--render", "never"], "browser": ["--offline"]}
@@ -183,14 +182,6 @@ class BatchRun:
         self.orphans_cpu = 0.0                     # user+sys of orphans reaped by this script
         self.leftovers: list[str] = []
 
-    def write_registry(self) -> None:
-        self.registry.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.registry, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, delimiter=";")
-            w.writerow(["Наименование", "Сайт"])
-            for s in self.sites:
-                w.writerow([f"Бенчмарк: {s.name}", s.url])
-
     def keep_pids(self) -> set[int]:
         """Children of this script that are servers, not orphans of the run: never measured as such nor killed."""
         return {self.nginx.proc.pid if self.nginx.proc else -1}
@@ -267,7 +258,7 @@ class BatchRun:
             import shutil
             shutil.rmtree(self.out)
         self.out.mkdir(parents=True)
-        self.write_registry()
+        write_registry(self.registry, self.sites)
         env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
         log_path = self.out.parent / f"{self.slug}.log"
         cpu0, sys0, own0 = self.nginx.cpu_seconds(), system_busy_cpu(), own_cpu()

@@ -98,6 +98,16 @@ def site_ip(i: int) -> str:
     return f"127.0.{1 + i // 250}.{1 + i % 250}"
 
 
+def write_registry(path: Path, sites: list[Site]) -> None:
+    """The registry CSV `nok-audit run` reads for the corpus: `Наименование;Сайт`, one row per site."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["Наименование", "Сайт"])
+        for s in sites:
+            w.writerow([f"Бенчмарк: {s.name}", s.url])
+
+
 def free_port(ip: str) -> int:
     with socket.socket() as s:
         s.bind((ip, 0))
@@ -487,11 +497,7 @@ class NokRunRunner(Runner):
 
     def command_all(self, sites, out):
         registry = out / "registry.csv"
-        with open(registry, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, delimiter=";")
-            w.writerow(["Наименование", "Сайт"])
-            for s in sites:
-                w.writerow([f"Бенчмарк: {s.name}", s.url])
+        write_registry(registry, sites)
         cmd = [self.nok, "run", str(registry), "--out", str(out / "out"), "--jobs", str(self.jobs),
                "--site-time-limit", f"{self.timeout:g}", "--delay", "0", "--concurrency", str(self.concurrency),
                "--no-browser", "--render", "never", "--allow-private"]
