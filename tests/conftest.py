@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pgserver import bindir, pg_folder  # noqa: E402
 from pgserver import start as start_pg  # noqa: E402
 from pgserver import stop as stop_pg  # noqa: E402
-from sitesrv import SiteServer, dead_url, start_all  # noqa: E402
+from sitesrv import SiteServer, dead_url, start_all, start_site  # noqa: E402
 
 SITES = Path(__file__).parent / "sites"
 NOK_AUDIT = [sys.executable, "-m", "crawler.cli"]
@@ -49,6 +50,22 @@ def run_cli(args: list[str], out: Path | None = None, timeout: float = 180) -> A
     proc = subprocess.run([*NOK_AUDIT, *args], capture_output=True, text=True, timeout=timeout, env=env,
                           cwd=Path(__file__).parent.parent)
     return AuditRun(proc.returncode, proc.stdout, proc.stderr, out)
+
+
+@contextmanager
+def kcson_copies(folder: Path, count: int, first_octet: int):
+    """`count` editable copies of tests/sites/kcson_full in `folder`, served on 127.0.0.<first_octet + n>;
+    {n: SiteServer}, stopped at the end."""
+    servers = {}
+    try:
+        for n in range(count):
+            copy = folder / f"kcson_{n:02d}"
+            shutil.copytree(SITES / "kcson_full", copy)
+            servers[n] = start_site(copy, f"127.0.0.{first_octet + n}")
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -17,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOK_AUDIT, SITES, run_cli
-from sitesrv import start_site
+from conftest import NOK_AUDIT, kcson_copies, run_cli
 
 RUN_FAST = ["--delay", "0", "--timeout", "30", "--no-browser", "--allow-private"]
 SLOW_PAGE = "/o-nas/"            # linked from kcson_full's home page
@@ -26,14 +24,8 @@ SLOW_PAGE = "/o-nas/"            # linked from kcson_full's home page
 
 @pytest.fixture
 def fleet(tmp_path):
-    servers = {}
-    for n in range(5):
-        folder = tmp_path / "sites" / f"kcson_{n}"
-        shutil.copytree(SITES / "kcson_full", folder)
-        servers[n] = start_site(folder, f"127.0.0.{110 + n}")
-    yield servers
-    for server in servers.values():
-        server.stop()
+    with kcson_copies(tmp_path / "sites", 5, 110) as servers:
+        yield servers
 
 
 def _registry(path: Path, servers) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOK_AUDIT, SITES, run_cli
+from conftest import NOK_AUDIT, SITES, kcson_copies, run_cli
 from pgserver import bindir, create_database, pg_folder
 from pgserver import start as start_pg
 from pgserver import stop as stop_pg
@@ -40,14 +40,8 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def fleet(tmp_path):
     """FLEET editable copies of kcson_full, each on its own address; {key: SiteServer}."""
-    servers = {}
-    for n in range(FLEET):
-        folder = tmp_path / "sites" / f"kcson_{n:02d}"
-        shutil.copytree(SITES / "kcson_full", folder)
-        servers[n] = start_site(folder, f"127.0.0.{80 + n}")
-    yield servers
-    for server in servers.values():
-        server.stop()
+    with kcson_copies(tmp_path / "sites", FLEET, 80) as servers:
+        yield servers
 
 
 def _registry(path: Path, servers, extra_rows: str = "") -> Path:
